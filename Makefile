@@ -1,0 +1,46 @@
+# The two commands a new user needs (see README):
+#   make demo   installs everything into .venv and runs the product on embedded defaults with demo data
+#   make test   runs the whole test suite (PostgreSQL and Redis on 127.0.0.1 unless told otherwise) and ruff
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+SEED ?= 42
+
+.PHONY: install demo migrate seed run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_periodic_tasks
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo --seed $(SEED)
+
+demo: seed
+	$(BIN)/python manage.py runserver $(HOST)
+
+# The suite runs against the real servers; override DATABASE_URL / CELERY_BROKER_URL to point elsewhere.
+test: install
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/valuetok}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}" \
+	CELERY_TASK_ALWAYS_EAGER=1 \
+	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python benchmarks/seed_events.py
+
+clean:
+	rm -rf $(VENV) var

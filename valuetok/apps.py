@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ValueTokConfig(AppConfig):
+    name = "valuetok"
+    verbose_name = "ValueTok platform"

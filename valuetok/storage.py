@@ -1,0 +1,12 @@
+from django.core.files.storage import FileSystemStorage
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Files that must never have a public URL (uploaded videos, identity documents).
+
+    They are served only through views that check who is asking; asking this storage for a URL
+    is a programming error, so it raises instead of quietly returning one under MEDIA_URL.
+    """
+
+    def url(self, name: str | None) -> str:
+        raise PermissionError("private files have no public URL; serve them through an access-checked view")

@@ -26,6 +26,8 @@ country_validator = RegexValidator(r"^[A-Z]{2}$", "A country is an ISO 3166-1 al
 class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in: viewers, creators (who also have a CreatorProfile) and staff."""
 
+    # The id other systems see (API clients, event producers): never the sequential primary key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField("email address", unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)

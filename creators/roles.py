@@ -8,6 +8,8 @@ grant twice changes nothing.
 TRUST_AND_SAFETY = "Trust & Safety"
 FINANCE = "Finance"
 STAFF_GROUPS = (TRUST_AND_SAFETY, FINANCE)
+# Service accounts of the apps and edges that send viewer events (token-authenticated, not staff).
+EVENT_PRODUCERS = "Event producers"
 
 
 def grant_group_permissions(apps, schema_editor, grants: dict[str, list[str]]) -> None:

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from creators.models import Video, country_validator
 
@@ -67,3 +67,137 @@ class ViewerEvent(models.Model):
     def __str__(self) -> str:
         when = f"{self.occurred_at:%Y-%m-%dT%H:%M:%SZ}"
         return f"{self.event_type} of video {self.video_id} by user {self.user_id} at {when}"
+
+
+class ViewerTrust(models.Model):
+    """How much a viewer's engagement can be trusted, 0 to 100, with each part explained."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="viewer_trust"
+    )
+    score = models.FloatField()
+    parts = models.JSONField(help_text="Each part: points, the most it can give, and why.")
+    scoring_version = models.CharField(max_length=32)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="viewer_trust_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"trust {self.score:.0f} for user {self.user_id}"
+
+
+class EngagementWindow(models.Model):
+    """The integrity of one video's engagement in one time window, as computed by one scoring version."""
+
+    class Granularity(models.TextChoices):
+        HOUR = "hour", "Hourly"
+        DAY = "day", "Daily"
+
+    class Band(models.TextChoices):
+        HIGH = "high", "High integrity"
+        MEDIUM = "medium", "Some doubtful engagement"
+        LOW = "low", "Mostly doubtful engagement"
+        INSUFFICIENT = "insufficient", "Not enough data"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="engagement_windows")
+    granularity = models.CharField(max_length=4, choices=Granularity.choices)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    scoring_version = models.CharField(max_length=32)
+    engagement_integrity_score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=12, choices=Band.choices)
+    components = models.JSONField(help_text="Per component: score (or null), band and reason.")
+    features = models.JSONField(help_text="The measured signals the components were computed from.")
+    events_total = models.PositiveIntegerField()
+    events_invalid = models.PositiveIntegerField()
+    valid_views = models.PositiveIntegerField()
+    valid_likes = models.PositiveIntegerField()
+    valid_comments = models.PositiveIntegerField()
+    valid_shares = models.PositiveIntegerField()
+    content_hash = models.CharField(
+        max_length=64, help_text="Of everything above: an unchanged recompute writes nothing."
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "granularity", "window_start", "scoring_version"], name="engagement_window_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(engagement_integrity_score__isnull=True)
+                | (Q(engagement_integrity_score__gte=0) & Q(engagement_integrity_score__lte=100)),
+                name="engagement_window_eis_range",
+            ),
+            models.CheckConstraint(condition=Q(window_end__gt=F("window_start")), name="engagement_window_order"),
+        ]
+        indexes = [
+            models.Index(fields=["granularity", "window_start"], name="window_time"),
+            models.Index(fields=["granularity", "engagement_integrity_score"], name="window_eis"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.granularity} window of video {self.video_id} from {self.window_start:%Y-%m-%dT%H:%MZ}"
+
+
+class InvalidEngagement(models.Model):
+    """An engagement the daily pass judged invalid, and why. Payouts count only what is not here."""
+
+    class Reason(models.TextChoices):
+        HOSTING_NETWORK = "hosting_network", "From a data-centre or VPN network"
+        BOT_USER_AGENT = "bot_user_agent", "From a known bot or automation client"
+        IMPOSSIBLE_RATE = "impossible_rate", "Faster than a person can act"
+        SELF_ENGAGEMENT = "self_engagement", "By the creator or from the creator's own devices"
+        SHARED_DEVICE = "shared_device", "From a device shared by many accounts"
+        METRONOMIC = "metronomic", "From an account acting at machine-regular intervals"
+        LOCKSTEP = "lockstep", "From an account engaging in lockstep with a group"
+        REPEAT_VIEWS = "repeat_views", "One of many repeat views by one account within an hour"
+
+    event = models.ForeignKey(ViewerEvent, on_delete=models.CASCADE, related_name="invalid_judgements", db_index=False)
+    scoring_version = models.CharField(max_length=32)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    window_start = models.DateTimeField(help_text="Start of the daily window that judged it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "scoring_version"], name="invalid_engagement_unique"),
+        ]
+        indexes = [models.Index(fields=["scoring_version", "window_start"], name="invalid_window")]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {self.reason}"
+
+
+class VideoIntegrity(models.Model):
+    """The video's current EIS: recent daily windows, weighted by their engagement."""
+
+    video = models.OneToOneField(Video, on_delete=models.CASCADE, primary_key=True, related_name="integrity")
+    engagement_integrity_score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=12, choices=EngagementWindow.Band.choices)
+    scoring_version = models.CharField(max_length=32)
+    windows = models.PositiveIntegerField(help_text="Daily windows the score is drawn from.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "video integrity"
+
+    def __str__(self) -> str:
+        return f"video {self.video_id}: {self.engagement_integrity_score}"
+
+
+class CreatorTrust(models.Model):
+    """A creator's trust from the EIS of their recent windows; payouts turn it into a multiplier."""
+
+    creator = models.OneToOneField(
+        "creators.CreatorProfile", on_delete=models.CASCADE, primary_key=True, related_name="trust"
+    )
+    score = models.FloatField(null=True, blank=True)
+    windows = models.PositiveIntegerField()
+    scoring_version = models.CharField(max_length=32)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"creator {self.creator_id}: {self.score}"

@@ -30,7 +30,7 @@ def world_digest() -> str:
     _feed(
         hasher,
         User.objects.filter(is_staff=False),
-        ["email", "first_name", "last_name", "phone_number", "country", "date_joined", "is_staff"],
+        ["public_id", "email", "first_name", "last_name", "phone_number", "country", "date_joined", "is_staff"],
         ["email"],
     )
     _feed(

@@ -1,9 +1,14 @@
 """The versioned API root: each app registers its viewsets on the one router."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from creators.api.views import CreatorViewSet, VideoViewSet
+from integrity.api.views import EventBatchView
 
 router = DefaultRouter()
 router.register("creators", CreatorViewSet, basename="creator")
 router.register("videos", VideoViewSet, basename="video")
+
+# Endpoints that are not collections of one model.
+extra_urls = [path("events/", EventBatchView.as_view(), name="event-batch")]

@@ -1,8 +1,14 @@
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from creators import selectors
 from creators.models import Video
+from integrity.api.serializers import VideoIntegritySerializer
+from integrity.selectors import video_integrity_current
 
 from .serializers import CreatorProfileSerializer, VideoSerializer
 
@@ -43,3 +49,8 @@ class VideoViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.videos_published()
+
+    @extend_schema(responses=VideoIntegritySerializer, summary="The video's EIS, its components, reasons and trend")
+    @action(detail=True, methods=["get"], url_path="integrity")
+    def integrity(self, request: Request, id: str | None = None) -> Response:
+        return Response(VideoIntegritySerializer(video_integrity_current(video=self.get_object())).data)

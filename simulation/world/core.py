@@ -43,6 +43,7 @@ class Draws:
 
 @dataclass
 class UserTable:
+    public_id: list[str] = field(default_factory=list)
     email: list[str] = field(default_factory=list)
     first_name: list[str] = field(default_factory=list)
     last_name: list[str] = field(default_factory=list)

@@ -207,6 +207,7 @@ def add_person(
 ) -> int:
     first, last = people.name(country)
     serial = len(world.users)
+    world.users.public_id.append(world.draws.hex64() + world.draws.hex64())
     world.users.email.append(people.email(first, last, serial))
     world.users.first_name.append(first)
     world.users.last_name.append(last)

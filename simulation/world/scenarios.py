@@ -92,6 +92,11 @@ def label_users(world: World, name: str, users: list[int], role: str = "actor") 
     world.label(name, "user", [world.users.email[u] for u in users], role)
 
 
+def touched_videos(world: World, name: str) -> list[int]:
+    """The videos this scenario's events actually reached (a creator's other videos stay organic)."""
+    return sorted({v for chunk in world.events if chunk.scenario == name for v in chunk.video.tolist()})
+
+
 def label_videos(world: World, name: str, videos: list[int], role: str) -> None:
     world.label(name, "video", [world.videos.public_id[v] for v in videos], role)
     creators = sorted({world.videos.creator[v] for v in videos})
@@ -169,7 +174,7 @@ def like_ring(world: World, people: PeopleFactory, budget: int) -> None:
         )
         world.add_events(event_chunk(event_type=LIKE, ts_ms=view_ts + rng.integers(3_000, 8_000, size=m), **common))
     label_users(world, name, members)
-    label_videos(world, name, targets, "beneficiary")
+    label_videos(world, name, touched_videos(world, name), "beneficiary")
 
 
 @scenario("report_brigade", weight=0.06)
@@ -206,7 +211,7 @@ def report_brigade(world: World, people: PeopleFactory, budget: int) -> None:
             world.add_events(event_chunk(event_type=VIEW, ts_ms=ts, watch_ms=int(rng.integers(1_000, 4_000)), **common))
             world.add_events(event_chunk(event_type=REPORT, ts_ms=ts + int(rng.integers(2_000, 9_000)), **common))
     label_users(world, name, accounts)
-    label_videos(world, name, targets, "target")
+    label_videos(world, name, touched_videos(world, name), "target")
 
 
 @scenario("self_engagement", weight=0.1)
@@ -263,7 +268,7 @@ def self_engagement(world: World, people: PeopleFactory, budget: int) -> None:
             )
         )
     label_users(world, name, actors)
-    label_videos(world, name, boosted, "beneficiary")
+    label_videos(world, name, touched_videos(world, name), "beneficiary")
 
 
 @scenario("view_spike", weight=0.29)

@@ -20,10 +20,11 @@ from creators.models import CreatorProfile, Follow, Hashtag, User, Video
 from integrity.models import ViewerEvent
 from integrity.network import keyed_hash, network_origin, network_prefix
 from simulation.models import GroundTruthLabel, SimulationRun
+from valuetok.bulk import columns_of, insert_ignoring_conflicts, table_of
 
 from .core import EVENT_TYPES, NO_WATCH, World
 
-BATCH = 5_000
+BATCH = 5_000  # natural keys looked up per query
 EVENT_BLOCK = 100_000
 Progress = Callable[[str, int], None]
 
@@ -32,52 +33,8 @@ def _noop(stage: str, n: int) -> None:
     return None
 
 
-def _table(model) -> str:
-    return model._meta.db_table
-
-
-def _columns(model, names: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in names]
-
-
 def _datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def _adapt(value):
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, uuid.UUID):  # stored as 32 hex digits where there is no uuid type
-        return value.hex
-    return value
-
-
-def insert_ignoring_conflicts(model, fields: Sequence[str], rows: Iterable[tuple]) -> None:
-    """Insert rows, silently keeping any row that already exists under a unique key."""
-    table, columns = _table(model), _columns(model, fields)
-    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            stage = f"stage_{table}"
-            cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {column_list} FROM {table} WITH NO DATA")  # noqa: S608
-            with cursor.cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} ON CONFLICT DO NOTHING"  # noqa: S608
-            )
-            cursor.execute(f"DROP TABLE {stage}")
-            return
-        placeholders = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(tuple(_adapt(v) for v in row))
-            if len(batch) >= BATCH:
-                cursor.executemany(sql, batch)
-                batch.clear()
-        if batch:
-            cursor.executemany(sql, batch)
 
 
 def id_map(model, key_field: str, keys: Sequence) -> dict:
@@ -106,6 +63,7 @@ def _write_tables(world: World, run: SimulationRun, progress: Progress) -> dict[
     insert_ignoring_conflicts(
         User,
         [
+            "public_id",
             "email",
             "password",
             "first_name",
@@ -119,6 +77,7 @@ def _write_tables(world: World, run: SimulationRun, progress: Progress) -> dict[
         ],
         (
             (
+                _uuid_value(users.public_id[i]),
                 users.email[i],
                 f"{UNUSABLE_PASSWORD_PREFIX}{i:x}",
                 users.first_name[i],
@@ -298,8 +257,8 @@ def copy_merging(
     rolls back to the savepoint; the blocks are then made again and merged through a staging
     table with INSERT ... ON CONFLICT DO NOTHING.
     """
-    table = _table(model)
-    columns = ", ".join(_columns(model, fields))
+    table = table_of(model)
+    columns = ", ".join(columns_of(model, fields))
     try:
         with transaction.atomic(), cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for text, rows in blocks():
@@ -329,7 +288,7 @@ class foreign_keys_lifted:
 
     def __init__(self, cursor, models: list, *, enabled: bool):
         self.cursor, self.enabled = cursor, enabled
-        self.tables = [_table(m) for m in models]
+        self.tables = [table_of(m) for m in models]
         self.definitions: list[tuple[str, str, str]] = []
 
     def __enter__(self):

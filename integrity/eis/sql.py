@@ -1,0 +1,80 @@
+"""The few spellings that differ between PostgreSQL and SQLite (the embedded default).
+
+Django registers LN, REGEXP and friends on its SQLite connections, so the measuring SQL is shared
+and only these fragments change.
+"""
+
+from django.db import connection
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def epoch(column: str) -> str:
+    """Seconds since 1970 as a float."""
+    if is_postgres():
+        return f"EXTRACT(EPOCH FROM {column})::double precision"
+    return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
+
+def floor_to(seconds_expr: str, size: int) -> str:
+    """Start of the bucket of `size` seconds holding the epoch value, as an integer."""
+    if is_postgres():
+        return f"(FLOOR(({seconds_expr}) / {size}) * {size})::bigint"
+    return f"(CAST(({seconds_expr}) / {size} AS INTEGER) * {size})"
+
+
+def from_epoch(seconds_expr: str) -> str:
+    if is_postgres():
+        return f"to_timestamp({seconds_expr})"
+    return f"datetime({seconds_expr}, 'unixepoch')"
+
+
+def matches(column: str) -> str:
+    """Case-insensitive regular-expression match against a %(pattern)s parameter."""
+    return f"{column} ~* %(bot_pattern)s" if is_postgres() else f"{column} REGEXP %(bot_pattern)s"
+
+
+def least(a: str, b: str) -> str:
+    return f"LEAST({a}, {b})" if is_postgres() else f"MIN({a}, {b})"
+
+
+def greatest(a: str, b: str) -> str:
+    return f"GREATEST({a}, {b})" if is_postgres() else f"MAX({a}, {b})"
+
+
+def as_float(expr: str) -> str:
+    return f"CAST({expr} AS double precision)" if is_postgres() else f"CAST({expr} AS REAL)"
+
+
+def temp_table(cursor, name: str, select_sql: str, params: dict | None = None) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
+    if is_postgres():
+        cursor.execute(f"ANALYZE {name}")
+
+
+def drop_temp_tables(cursor, names: list[str]) -> None:
+    for name in names:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def minus_days(column: str, days: int) -> str:
+    if is_postgres():
+        return f"({column} - INTERVAL '{int(days)} days')"
+    return f"datetime({column}, '-{int(days)} days')"
+
+
+def json_object(pairs: list[tuple[str, str]]) -> str:
+    """A JSON object from (key, SQL expression) pairs."""
+    body = ", ".join(f"'{key}', {expr}" for key, expr in pairs)
+    return f"jsonb_build_object({body})" if is_postgres() else f"json_object({body})"
+
+
+def round1(expr: str) -> str:
+    return f"ROUND(({expr})::numeric, 1)" if is_postgres() else f"ROUND({expr}, 1)"
+
+
+def int_text(expr: str) -> str:
+    return f"(FLOOR({expr})::bigint)::text" if is_postgres() else f"CAST(CAST({expr} AS INTEGER) AS TEXT)"

@@ -19,7 +19,8 @@ from . import sql
 from .config import ScoringConfig
 
 TEMP_TABLES = [
-    "ev", "reporters", "flag_device", "flag_metronomic", "flag_lockstep", "flag_rate", "flag_repeat", "creator_devices",
+    "agents", "ev", "reporters", "f_users", "flag_device", "flag_metronomic", "flag_lockstep", "flag_rate",
+    "flag_repeat", "creator_devices",
     "judged", "trust", "f_counts", "f_devices", "f_prefixes", "f_gaps", "f_watch", "f_hours", "f_profile",
     "features",
 ]  # fmt: skip
@@ -50,6 +51,16 @@ def measure(cursor, rng: Range, config: ScoringConfig) -> None:
         "bot_pattern": pattern,
     }
     t = sql.epoch("e.occurred_at")
+    # The user-agent pattern is matched once per distinct agent, not once per event: a platform
+    # sees a few thousand agents and billions of events.
+    sql.temp_table(
+        cursor,
+        "agents",
+        f"""SELECT user_agent, CASE WHEN {sql.matches("user_agent")} THEN 1 ELSE 0 END AS bot_ua
+            FROM (SELECT DISTINCT user_agent FROM integrity_viewerevent
+                  WHERE occurred_at >= %(lookback_start)s AND occurred_at < %(end)s) distinct_agents""",
+        params,
+    )
     sql.temp_table(
         cursor,
         "ev",
@@ -58,12 +69,13 @@ def measure(cursor, rng: Range, config: ScoringConfig) -> None:
                e.ip_prefix_hash AS prefix, e.watch_time_ms AS watch, v.duration_ms AS duration,
                c.user_id AS creator_user, v.creator_id,
                CASE WHEN e.is_hosting_network THEN 1 ELSE 0 END AS hosting,
-               CASE WHEN {sql.matches("e.user_agent")} THEN 1 ELSE 0 END AS bot_ua,
+               a.bot_ua,
                CASE WHEN e.occurred_at >= %(start)s THEN 1 ELSE 0 END AS in_range,
                {sql.floor_to(t, rng.window_seconds)} AS bucket
         FROM integrity_viewerevent e
         JOIN creators_video v ON v.id = e.video_id
         JOIN creators_creatorprofile c ON c.id = v.creator_id
+        JOIN agents a ON a.user_agent = e.user_agent
         WHERE e.occurred_at >= %(lookback_start)s AND e.occurred_at < %(end)s
         """,
         params,
@@ -177,6 +189,7 @@ def _judge(cursor) -> None:
              AND rv.hour = {sql.floor_to("ev.t", 3600)} AND ev.event_type = 'view'
         WHERE ev.in_range = 1
         """,
+        index="id",
     )
 
 
@@ -233,14 +246,6 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
         "f_counts",
         f"""
         SELECT j.video_id, j.bucket, COUNT(*) AS n_events, {counts}, {reasons},
-               COUNT(DISTINCT j.user_id) AS viewers,
-               COUNT(DISTINCT CASE WHEN j.reason IS NULL THEN j.user_id END) AS valid_viewers,
-               COUNT(DISTINCT j.device_id) AS devices,
-               COUNT(DISTINCT j.prefix) AS prefixes,
-               COUNT(DISTINCT CASE WHEN j.event_type = 'like' THEN j.user_id END) AS likers,
-               COUNT(DISTINCT CASE WHEN j.event_type = 'like' THEN j.device_id END) AS liker_devices,
-               COUNT(DISTINCT CASE WHEN j.event_type = 'comment' THEN j.user_id END) AS commenters,
-               COUNT(DISTINCT j.session_id) AS sessions,
                AVG(CASE WHEN j.event_type = 'view' AND j.reason IS NULL THEN j.watch END) AS avg_watch_ms,
                AVG(CASE WHEN j.event_type = 'view' AND j.reason IS NULL AND j.duration > 0
                         THEN {completion} END) AS completion,
@@ -251,22 +256,45 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
                          AND tr.age_points + tr.phone_points + tr.device_points + tr.network_points
                              + tr.history_points < 40 THEN 1 ELSE 0 END) AS low_trust_reports,
                SUM(CASE WHEN j.reason IS NOT NULL AND rp.user_id IS NOT NULL
-                        THEN CASE j.event_type {units} ELSE 0 END ELSE 0 END) AS hostile_invalid_units,
-               COUNT(DISTINCT CASE WHEN j.reason IS NOT NULL AND rp.user_id IS NOT NULL THEN j.user_id END)
-                   AS hostile_accounts
+                        THEN CASE j.event_type {units} ELSE 0 END ELSE 0 END) AS hostile_invalid_units
         FROM judged j LEFT JOIN trust tr ON tr.user_id = j.user_id
         LEFT JOIN reporters rp ON rp.video_id = j.video_id AND rp.bucket = j.bucket AND rp.user_id = j.user_id
         GROUP BY j.video_id, j.bucket
         """,
     )
+    # Distinct counts come from grouping twice (hash aggregates), which is far cheaper than many
+    # COUNT(DISTINCT ...) in one query. Per account: did it like, comment, engage validly, attack?
+    sql.temp_table(
+        cursor,
+        "f_users",
+        """
+        SELECT video_id, bucket, COUNT(*) AS viewers,
+               SUM(liked) AS likers, SUM(commented) AS commenters, SUM(any_valid) AS valid_viewers,
+               SUM(hostile) AS hostile_accounts
+        FROM (SELECT j.video_id, j.bucket, j.user_id,
+                     MAX(CASE WHEN j.event_type = 'like' THEN 1 ELSE 0 END) AS liked,
+                     MAX(CASE WHEN j.event_type = 'comment' THEN 1 ELSE 0 END) AS commented,
+                     MAX(CASE WHEN j.reason IS NULL THEN 1 ELSE 0 END) AS any_valid,
+                     MAX(CASE WHEN j.reason IS NOT NULL AND rp.user_id IS NOT NULL THEN 1 ELSE 0 END) AS hostile
+              FROM judged j
+              LEFT JOIN reporters rp ON rp.video_id = j.video_id AND rp.bucket = j.bucket AND rp.user_id = j.user_id
+              GROUP BY j.video_id, j.bucket, j.user_id) per_user
+        GROUP BY video_id, bucket
+        """,
+    )
     # Diversity among everything that engaged: Shannon entropy of devices and of network prefixes.
-    for name, column in (("f_devices", "device_id"), ("f_prefixes", "prefix")):
+    for name, column, extra in (
+        ("f_devices", "device_id", ", SUM(liked) AS liker_devices"),
+        ("f_prefixes", "prefix", ""),
+    ):
         sql.temp_table(
             cursor,
             name,
             f"""
-            SELECT video_id, bucket, LN(SUM(n)) - SUM(n * LN(n)) / SUM(n) AS entropy
-            FROM (SELECT video_id, bucket, {column}, {sql.as_float("COUNT(*)")} AS n
+            SELECT video_id, bucket, LN(SUM(n)) - SUM(n * LN(n)) / SUM(n) AS entropy, COUNT(*) AS distinct_values
+                   {extra}
+            FROM (SELECT video_id, bucket, {column}, {sql.as_float("COUNT(*)")} AS n,
+                         MAX(CASE WHEN event_type = 'like' THEN 1 ELSE 0 END) AS liked
                   FROM judged GROUP BY video_id, bucket, {column}) per_value
             GROUP BY video_id, bucket
             """,
@@ -327,10 +355,13 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
         cursor,
         "features",
         """
-        SELECT c.*, d.entropy AS device_entropy, p.entropy AS prefix_entropy,
+        SELECT c.*, u.viewers, u.valid_viewers, u.likers, u.commenters, u.hostile_accounts,
+               d.distinct_values AS devices, d.liker_devices, p.distinct_values AS prefixes,
+               d.entropy AS device_entropy, p.entropy AS prefix_entropy,
                COALESCE(g.gaps, 0) AS gaps, g.gap_mean, g.gap_sq, w.top_watch_views,
                h.peak_hour_share, h.hour_deviation, h.profile_views
         FROM f_counts c
+        JOIN f_users u ON u.video_id = c.video_id AND u.bucket = c.bucket
         LEFT JOIN f_devices d ON d.video_id = c.video_id AND d.bucket = c.bucket
         LEFT JOIN f_prefixes p ON p.video_id = c.video_id AND p.bucket = c.bucket
         LEFT JOIN f_gaps g ON g.video_id = c.video_id AND g.bucket = c.bucket

@@ -60,7 +60,7 @@ def score_window(row: dict, config: ScoringConfig) -> WindowScore:
 
 
 def _features(row: dict, n: dict, valid: dict, invalid: dict) -> dict:
-    keep = ("viewers", "valid_viewers", "devices", "prefixes", "likers", "liker_devices", "commenters", "sessions",
+    keep = ("viewers", "valid_viewers", "devices", "prefixes", "likers", "liker_devices", "commenters",
             "gaps", "top_watch_views", "profile_views")  # fmt: skip
     floats = ("avg_watch_ms", "completion", "credible_reports", "device_entropy", "prefix_entropy", "gap_mean",
               "gap_sq", "peak_hour_share", "hour_deviation")  # fmt: skip

@@ -48,9 +48,12 @@ def as_float(expr: str) -> str:
     return f"CAST({expr} AS double precision)" if is_postgres() else f"CAST({expr} AS REAL)"
 
 
-def temp_table(cursor, name: str, select_sql: str, params: dict | None = None) -> None:
+def temp_table(cursor, name: str, select_sql: str, params: dict | None = None, *, index: str | None = None) -> None:
+    """A temporary table from a query, with an optional index on the given columns, analysed."""
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
+    if index:
+        cursor.execute(f"CREATE INDEX ON {name} ({index})")
     if is_postgres():
         cursor.execute(f"ANALYZE {name}")
 

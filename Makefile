@@ -24,6 +24,7 @@ migrate: install
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo --seed $(SEED)
+	$(BIN)/python manage.py integrity_backfill --all
 
 demo: seed
 	$(BIN)/python manage.py runserver $(HOST)

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scratch  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-from benchmarks.seed_events import scratch_database_url  # noqa: E402
 
 DATABASE = "valuetok_bench_eis"
 
@@ -100,17 +100,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/valuetok")
-    if not base.startswith("postgres"):
-        sys.exit("This benchmark measures the PostgreSQL path: set DATABASE_URL=postgres://...")
-    admin_url = scratch_database_url(base, "postgres")
-    url = scratch_database_url(base, DATABASE)
-    probe = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"  # noqa: S608 - a constant name
-    exists = subprocess.run(["psql", admin_url, "-Atc", probe],
-                            capture_output=True, text=True, check=True).stdout.strip() == "1"  # fmt: skip
-    if not (args.reuse and exists):
-        subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"], check=True)
-        subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {DATABASE}"], check=True)
+    url = scratch.create(DATABASE, reuse=args.reuse)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "valuetok.settings")
 
@@ -171,10 +161,7 @@ def main() -> None:
     print(f"peak memory of this process: {peak:.0f} MiB (before the pass: {rss_before:.0f} MiB; target < 1024 MiB)")
     print(f"target: {args.events:,} events in under 120 s -> {'met' if elapsed < 120 else 'NOT met'}")
     if not args.keep:
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"], check=True)
+        scratch.drop(DATABASE)
 
 
 if __name__ == "__main__":

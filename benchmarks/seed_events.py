@@ -10,21 +10,15 @@ stage timings and the machine. Target: 1,000,000 events in under 60 seconds on t
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scratch  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
-
-
-def scratch_database_url(base: str, name: str) -> str:
-    parsed = urlparse(base)
-    return urlunparse(parsed._replace(path=f"/{name}"))
 
 
 def main() -> None:
@@ -37,14 +31,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/valuetok")
-    if not base.startswith("postgres"):
-        sys.exit("This benchmark measures the PostgreSQL path: set DATABASE_URL=postgres://...")
     database = "valuetok_bench_seed"
-    admin_url = scratch_database_url(base, "postgres")
-    subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True)
-    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {database}"], check=True)
-    url = scratch_database_url(base, database)
+    url = scratch.create(database)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "valuetok.settings")
 
@@ -89,10 +77,7 @@ def main() -> None:
     print(f"target: {args.events:,} events in under 60 s -> {'met' if elapsed < 60 else 'NOT met'}")
 
     if not args.keep:
-        from django.db import connections
-
-        connections.close_all()
-        subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=True)
+        scratch.drop(database)
 
 
 if __name__ == "__main__":

@@ -152,6 +152,7 @@ class InvalidEngagement(models.Model):
         IMPOSSIBLE_RATE = "impossible_rate", "Faster than a person can act"
         SELF_ENGAGEMENT = "self_engagement", "By the creator or from the creator's own devices"
         SHARED_DEVICE = "shared_device", "From a device shared by many accounts"
+        DEVICE_CLUSTER = "device_cluster", "From a cluster of accounts hopping between a few devices"
         METRONOMIC = "metronomic", "From an account acting at machine-regular intervals"
         LOCKSTEP = "lockstep", "From an account engaging in lockstep with a group"
         REPEAT_VIEWS = "repeat_views", "One of many repeat views by one account within an hour"

@@ -42,6 +42,11 @@ class ScoringConfig:
     )
     max_events_per_minute: int = 60
     shared_device_accounts: int = 5
+    # Connected clusters of the account-device graph: this many accounts or more, on fewer than
+    # this many devices per account, is a device farm even when no single device is shared widely.
+    cluster_min_accounts: int = 8
+    cluster_max_devices_per_account: float = 0.6
+    cluster_iterations: int = 8
     metronomic_min_views: int = 6
     metronomic_max_cv: float = 0.15
     lockstep_span_seconds: int = 30

@@ -20,14 +20,14 @@ from .config import ScoringConfig
 
 TEMP_TABLES = [
     "agents", "ev", "reporters", "f_users", "flag_device", "flag_metronomic", "flag_lockstep", "flag_rate",
-    "flag_repeat", "creator_devices",
+    "flag_repeat", "creator_devices", "graph_edges", "graph_labels", "graph_devices", "graph_next", "flag_cluster",
     "judged", "trust", "f_counts", "f_devices", "f_prefixes", "f_gaps", "f_watch", "f_hours", "f_profile",
     "features",
 ]  # fmt: skip
 
 REASONS = [
-    "hosting_network", "bot_user_agent", "impossible_rate", "self_engagement", "shared_device", "metronomic",
-    "lockstep", "repeat_views",
+    "hosting_network", "bot_user_agent", "impossible_rate", "self_engagement", "shared_device", "device_cluster",
+    "metronomic", "lockstep", "repeat_views",
 ]  # fmt: skip
 TYPES = ["view", "like", "comment", "share", "report", "follow"]
 
@@ -153,12 +153,60 @@ def _actor_signals(cursor, config: ScoringConfig) -> None:
             GROUP BY user_id, video_id, {sql.floor_to("t", 3600)}
             HAVING COUNT(*) > {int(config.repeat_views_per_hour)}""",
     )
+    _device_clusters(cursor, config)
     # Devices a creator's own account used: engagement from them on that creator's videos is self-engagement.
     sql.temp_table(
         cursor,
         "creator_devices",
         """SELECT DISTINCT ev.device_id, ev.user_id AS creator_user FROM ev
            WHERE ev.user_id IN (SELECT user_id FROM creators_creatorprofile)""",
+    )
+
+
+def _device_clusters(cursor, config: ScoringConfig) -> None:
+    """Connected components of the account-device graph, by iterated min-label propagation.
+
+    Network prefixes are left out of the graph on purpose: households and mobile carriers share
+    addresses, and joining strangers through them would make every carrier one big "cluster".
+    """
+    sql.temp_table(cursor, "graph_edges", "SELECT DISTINCT user_id, device_id FROM ev", index="device_id")
+    sql.temp_table(cursor, "graph_labels", "SELECT DISTINCT user_id, user_id AS label FROM graph_edges",
+                   index="user_id")  # fmt: skip
+    for _ in range(int(config.cluster_iterations)):
+        sql.temp_table(
+            cursor,
+            "graph_devices",
+            """SELECT e.device_id, MIN(l.label) AS label FROM graph_edges e
+               JOIN graph_labels l ON l.user_id = e.user_id GROUP BY e.device_id""",
+        )
+        sql.temp_table(
+            cursor,
+            "graph_next",
+            """SELECT e.user_id, MIN(d.label) AS label FROM graph_edges e
+               JOIN graph_devices d ON d.device_id = e.device_id GROUP BY e.user_id""",
+            index="user_id",
+        )
+        cursor.execute(
+            "SELECT COUNT(*) FROM graph_next n JOIN graph_labels l ON l.user_id = n.user_id WHERE n.label <> l.label"
+        )
+        (changed,) = cursor.fetchone()
+        cursor.execute("DROP TABLE graph_labels")
+        cursor.execute("ALTER TABLE graph_next RENAME TO graph_labels")
+        if not changed:
+            break
+    sql.temp_table(
+        cursor,
+        "flag_cluster",
+        f"""
+        WITH clusters AS (
+            SELECT l.label, COUNT(DISTINCT l.user_id) AS accounts, COUNT(DISTINCT e.device_id) AS devices
+            FROM graph_labels l JOIN graph_edges e ON e.user_id = l.user_id
+            GROUP BY l.label
+            HAVING COUNT(DISTINCT l.user_id) >= {int(config.cluster_min_accounts)}
+        )
+        SELECT l.user_id, c.accounts, c.devices FROM graph_labels l JOIN clusters c ON c.label = l.label
+        WHERE c.devices < {float(config.cluster_max_devices_per_account)} * c.accounts
+        """,
     )
 
 
@@ -175,6 +223,7 @@ def _judge(cursor) -> None:
                  WHEN fr.user_id IS NOT NULL THEN 'impossible_rate'
                  WHEN ev.user_id = ev.creator_user OR cd.device_id IS NOT NULL THEN 'self_engagement'
                  WHEN fd.device_id IS NOT NULL THEN 'shared_device'
+                 WHEN fc.user_id IS NOT NULL THEN 'device_cluster'
                  WHEN fm.user_id IS NOT NULL THEN 'metronomic'
                  WHEN fl.user_id IS NOT NULL THEN 'lockstep'
                  WHEN rv.user_id IS NOT NULL THEN 'repeat_views'
@@ -183,6 +232,7 @@ def _judge(cursor) -> None:
         LEFT JOIN flag_rate fr ON fr.user_id = ev.user_id
         LEFT JOIN creator_devices cd ON cd.device_id = ev.device_id AND cd.creator_user = ev.creator_user
         LEFT JOIN flag_device fd ON fd.device_id = ev.device_id
+        LEFT JOIN flag_cluster fc ON fc.user_id = ev.user_id
         LEFT JOIN flag_metronomic fm ON fm.user_id = ev.user_id
         LEFT JOIN flag_lockstep fl ON fl.user_id = ev.user_id
         LEFT JOIN flag_repeat rv ON rv.user_id = ev.user_id AND rv.video_id = ev.video_id

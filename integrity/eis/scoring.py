@@ -12,6 +12,7 @@ REASON_PHRASES = {
     "impossible_rate": "at inhuman speed",
     "self_engagement": "by the creator or from the creator's own devices",
     "shared_device": "from devices shared by many accounts",
+    "device_cluster": "from a cluster of accounts hopping between a few devices",
     "metronomic": "from accounts acting at machine-regular intervals",
     "lockstep": "from accounts engaging in lockstep with a group",
     "repeat_views": "as repeat views by the same accounts within an hour",

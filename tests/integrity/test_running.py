@@ -52,6 +52,17 @@ def test_backfill_command_reports_each_chunk(capsys):
         call_command("integrity_backfill", "--start", "10/11/2026", "--end", "2026-11-11")
     with pytest.raises(CommandError, match="must not be before"):
         call_command("integrity_backfill", "--start", "2026-11-11", "--end", "2026-11-10")
+    with pytest.raises(CommandError, match="--all"):
+        call_command("integrity_backfill", "--start", "2026-11-11")
+
+
+def test_backfill_all_covers_every_day_with_events(capsys):
+    from tests.factories import UserFactory, VideoFactory
+
+    video = VideoFactory()
+    add_events([{"user": UserFactory(), "video": video, "at": 86_400 * d + 60 * i} for d in (0, 3) for i in range(6)])
+    call_command("integrity_backfill", "--all")
+    assert "day 2026-11-10..2026-11-14: 2 windows (2 written)" in capsys.readouterr().out
 
 
 def test_eis_separates_planted_fraud_from_organic_engagement(capsys):

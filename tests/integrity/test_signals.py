@@ -222,3 +222,16 @@ def test_hourly_windows_score_without_judging():
 def test_a_range_shorter_than_a_window_is_refused():
     with pytest.raises(ValueError, match="at least one whole window"):
         engagement_windows_compute(start=DAY, end=DAY + timedelta(hours=3), granularity="day")
+
+
+def test_a_cluster_of_accounts_hopping_between_devices_is_found():
+    """No device has more than two accounts, but ten accounts share four devices through one chain."""
+    video = VideoFactory()
+    farm = UserFactory.create_batch(10)
+    specs = [{"user": account, "video": video, "at": 5_000 + 977 * i + 13 * k, "device": f"farm-{(i + k) // 3}",
+              "watch": 3_000 + 101 * i + k} for i, account in enumerate(farm) for k in range(2)]  # fmt: skip
+    farm_events = add_events(specs)
+    organic = organic_crowd(video)
+    compute()
+    assert set(reasons_of(farm_events).values()) == {"device_cluster"}
+    assert set(reasons_of(organic).values()) == {None}

@@ -1,7 +1,9 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Max, Min
 
+from integrity.models import ViewerEvent
 from integrity.services import engagement_windows_compute
 
 
@@ -16,13 +18,22 @@ class Command(BaseCommand):
     help = "Recompute EIS windows for a range of days (idempotent: unchanged windows are not rewritten)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--start", required=True, help="First day, ISO 8601 (YYYY-MM-DD).")
-        parser.add_argument("--end", required=True, help="Last day, inclusive.")
+        parser.add_argument("--start", help="First day, ISO 8601 (YYYY-MM-DD).")
+        parser.add_argument("--end", help="Last day, inclusive.")
+        parser.add_argument("--all", action="store_true", help="Every day that has viewer events.")
         parser.add_argument("--granularity", choices=["day", "hour", "both"], default="day")
         parser.add_argument("--scoring-version", default=None)
         parser.add_argument("--chunk-days", type=int, default=7)
 
     def handle(self, *args, **options) -> None:
+        if options["all"]:
+            span = ViewerEvent.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+            if span["first"] is None:
+                self.stdout.write("no viewer events: nothing to compute")
+                return
+            options["start"], options["end"] = span["first"].date().isoformat(), span["last"].date().isoformat()
+        elif not (options["start"] and options["end"]):
+            raise CommandError("give --start and --end, or --all")
         start, end = _day(options["start"]), _day(options["end"]) + timedelta(days=1)
         if end <= start:
             raise CommandError("--end must not be before --start")

@@ -29,12 +29,16 @@ seed: migrate
 demo: seed
 	$(BIN)/python manage.py runserver $(HOST)
 
-# The suite runs against the real servers; override DATABASE_URL / CELERY_BROKER_URL to point elsewhere.
+# The suite runs against the real servers (override DATABASE_URL / CELERY_BROKER_URL to point
+# elsewhere), then once more on SQLite, the embedded default that `make demo` runs on.
 test: install
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/valuetok}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}" \
 	CELERY_TASK_ALWAYS_EAGER=1 \
 	$(BIN)/pytest $(PYTEST_ARGS)
+	tmp=$$(mktemp -d) && DATABASE_URL="sqlite:///$$tmp/test.sqlite3" VALUETOK_VAR_DIR="$$tmp" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}" CELERY_TASK_ALWAYS_EAGER=1 \
+	VALUETOK_REQUIRE_SERVICES= $(BIN)/pytest -q -m "not postgres" $(PYTEST_ARGS); status=$$?; rm -rf "$$tmp"; exit $$status
 	$(BIN)/ruff check .
 
 lint: install

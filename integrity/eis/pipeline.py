@@ -159,7 +159,7 @@ def _store_windows(cursor, rng: Range, granularity: str, config: ScoringConfig, 
         f"CREATE TEMP TABLE new_windows AS SELECT {', '.join(WINDOW_COLUMNS)} "
         "FROM integrity_engagementwindow WHERE 1 = 0"
     )
-    cursor.execute("CREATE INDEX ON new_windows (video_id, window_start)")
+    cursor.execute("CREATE INDEX new_windows_video_start ON new_windows (video_id, window_start)")
     totals = {"windows": 0, "events": 0, "invalid": 0}
 
     def rows(chunk):

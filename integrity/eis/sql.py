@@ -4,6 +4,8 @@ Django registers LN, REGEXP and friends on its SQLite connections, so the measur
 and only these fragments change.
 """
 
+import uuid
+
 from django.db import connection
 
 
@@ -53,7 +55,8 @@ def temp_table(cursor, name: str, select_sql: str, params: dict | None = None, *
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
     if index:
-        cursor.execute(f"CREATE INDEX ON {name} ({index})")
+        # SQLite needs a name; a fresh one, since a renamed table keeps its index's name.
+        cursor.execute(f"CREATE INDEX {name}_{uuid.uuid4().hex[:8]} ON {name} ({index})")
     if is_postgres():
         cursor.execute(f"ANALYZE {name}")
 

@@ -93,8 +93,8 @@ def _store_judgements(cursor, rng: Range, config: ScoringConfig) -> None:
         f"""
         INSERT INTO integrity_invalidengagement (event_id, scoring_version, reason, window_start)
         SELECT j.id, %(version)s, j.reason, {sql.from_epoch("j.bucket")} FROM judged j
-        WHERE j.reason IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM integrity_invalidengagement ie WHERE ie.event_id = j.id AND ie.scoring_version = %(version)s)
+        WHERE j.reason IS NOT NULL
+        ON CONFLICT (event_id, scoring_version) DO NOTHING
         """,
         params,
     )
@@ -185,6 +185,8 @@ def _store_windows(cursor, rng: Range, granularity: str, config: ScoringConfig, 
 
     for chunk in _feature_chunks(cursor):
         copy_rows(cursor, "new_windows", WINDOW_COLUMNS, rows(chunk))
+    if sql.is_postgres():
+        cursor.execute("ANALYZE new_windows")
     params = {"granularity": granularity, "version": config.version, "start": rng.start, "end": rng.end}
     cursor.execute(
         """
@@ -198,13 +200,13 @@ def _store_windows(cursor, rng: Range, granularity: str, config: ScoringConfig, 
         params,
     )
     columns = ", ".join(WINDOW_COLUMNS)
+    # ON CONFLICT rather than NOT EXISTS: an anti-join planned against a table that starts empty
+    # rescans the rows the statement itself inserts, which turns quadratic on large passes.
     cursor.execute(
         f"""
         INSERT INTO integrity_engagementwindow ({columns})
-        SELECT {columns} FROM new_windows n
-        WHERE NOT EXISTS (SELECT 1 FROM integrity_engagementwindow w
-                          WHERE w.video_id = n.video_id AND w.granularity = n.granularity
-                            AND w.window_start = n.window_start AND w.scoring_version = n.scoring_version)
+        SELECT {columns} FROM new_windows n WHERE 1 = 1
+        ON CONFLICT (video_id, granularity, window_start, scoring_version) DO NOTHING
         """
     )
     written = cursor.rowcount

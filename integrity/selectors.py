@@ -1,9 +1,5 @@
 """Reads of integrity results for the API, dashboards and payouts."""
 
-from datetime import datetime
-
-from django.db.models import QuerySet
-
 from creators.models import Video
 
 from .eis.config import CURRENT
@@ -31,9 +27,3 @@ def video_integrity_current(*, video: Video, scoring_version: str = CURRENT.vers
         "latest_window": latest,
         "trend": trend,
     }
-
-
-def windows_in_range(*, start: datetime, end: datetime, granularity: str = "day") -> QuerySet[EngagementWindow]:
-    return EngagementWindow.objects.filter(
-        granularity=granularity, scoring_version=CURRENT.version, window_start__gte=start, window_start__lt=end
-    )

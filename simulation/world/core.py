@@ -193,6 +193,9 @@ class World:
                 [np.full(len(c), code.get(c.scenario, -1), dtype=np.int16) for c in self.events]
             ),
         )
+        outside = (merged.ts_ms < self.config.start_ms) | (merged.ts_ms >= self.config.end_ms)
+        if outside.any():  # a builder bug, never data to keep
+            raise RuntimeError(f"{int(outside.sum())} generated events fall outside the window")
         order = np.argsort(merged.ts_ms, kind="stable")
         for name in ("video", "user", "event_type", "ts_ms", "device", "session", "watch_ms", "ip", "scenario_code"):
             setattr(merged, name, getattr(merged, name)[order])

@@ -115,8 +115,13 @@ def bot_farm(world: World, people: PeopleFactory, budget: int) -> None:
     targets = [v for c in customer for v in world.videos_of(c)][:3]
     n_views = max(1, int(budget / 1.5))
     # One view every `period` ms, give or take 40 ms: the metronome of a scheduler, not people.
-    start = window_time(world, after_ms=max(world.videos.created_ms[v] for v in targets), margin_ms=30 * HOUR_MS)
     period = int(np.clip(24 * HOUR_MS // n_views, 2_000, 60_000))
+    earliest = max(max(world.videos.created_ms[v] for v in targets), world.config.start_ms) + HOUR_MS
+    latest = world.config.end_ms - HOUR_MS - n_views * period
+    if latest <= earliest:  # a big budget: as many ticks as fit between upload and the window's end
+        n_views = max(1, (world.config.end_ms - HOUR_MS - earliest) // period)
+        latest = earliest + 1
+    start = int(rng.integers(earliest, latest))
     k = np.arange(n_views)
     ts = start + k * period + rng.integers(-40, 40, size=n_views)
     view = event_chunk(

@@ -1,7 +1,8 @@
 """Writes of the integrity app: computing EIS windows (and, in ingest, storing viewer events)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from .eis.config import config_for
@@ -42,14 +43,18 @@ def daily_windows_ensure(*, start: datetime, end: datetime, scoring_version: str
     config = config_for(scoring_version)
     day = timedelta(days=1)
     start, end = align(start, "day"), align(end, "day")
-    missing: list[datetime] = []
-    current = start
-    while current < end:
-        has_events = ViewerEvent.objects.filter(occurred_at__gte=current, occurred_at__lt=current + day).exists()
-        has_windows = EngagementWindow.objects.filter(
-            granularity="day", scoring_version=config.version, window_start=current
-        ).exists()
-        if has_events and not has_windows:
-            missing.append(current)
-        current += day
+    with_events = set(
+        ViewerEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(day=TruncDay("occurred_at", tzinfo=UTC))
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    scored = set(
+        EngagementWindow.objects.filter(
+            granularity="day", scoring_version=config.version, window_start__gte=start, window_start__lt=end
+        )
+        .values_list("window_start", flat=True)
+        .distinct()
+    )
+    missing = sorted(with_events - scored)
     return [run_pass(start=moment, end=moment + day, granularity="day", config=config) for moment in missing]

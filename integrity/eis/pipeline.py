@@ -226,6 +226,9 @@ def _refresh_current(cursor, config: ScoringConfig, now: datetime) -> None:
         " / NULLIF(SUM(CASE WHEN w.engagement_integrity_score IS NOT NULL THEN w.events_total END), 0)"
     )
     params = {"version": config.version, "now": now}
+    score_changed = sql.differs(
+        "integrity_videointegrity.engagement_integrity_score", "EXCLUDED.engagement_integrity_score"
+    )
     cursor.execute(
         f"""
         INSERT INTO integrity_videointegrity (video_id, engagement_integrity_score, band, scoring_version, windows,
@@ -247,10 +250,10 @@ def _refresh_current(cursor, config: ScoringConfig, now: datetime) -> None:
         ON CONFLICT (video_id) DO UPDATE SET engagement_integrity_score = EXCLUDED.engagement_integrity_score,
             band = EXCLUDED.band, scoring_version = EXCLUDED.scoring_version, windows = EXCLUDED.windows,
             updated_at = EXCLUDED.updated_at
-        WHERE integrity_videointegrity.engagement_integrity_score IS DISTINCT FROM EXCLUDED.engagement_integrity_score
+        WHERE {score_changed}
            OR integrity_videointegrity.windows <> EXCLUDED.windows
            OR integrity_videointegrity.scoring_version <> EXCLUDED.scoring_version
-        """.replace("IS DISTINCT FROM", "IS DISTINCT FROM" if sql.is_postgres() else "IS NOT"),
+        """,
         params,
     )
     cursor.execute(
@@ -274,8 +277,8 @@ def _refresh_current(cursor, config: ScoringConfig, now: datetime) -> None:
         WHERE 1 = 1
         ON CONFLICT (creator_id) DO UPDATE SET score = EXCLUDED.score, windows = EXCLUDED.windows,
             scoring_version = EXCLUDED.scoring_version, updated_at = EXCLUDED.updated_at
-        WHERE integrity_creatortrust.score IS DISTINCT FROM EXCLUDED.score
+        WHERE {sql.differs("integrity_creatortrust.score", "EXCLUDED.score")}
            OR integrity_creatortrust.windows <> EXCLUDED.windows
-        """.replace("IS DISTINCT FROM", "IS DISTINCT FROM" if sql.is_postgres() else "IS NOT"),
+        """,
         params,
     )

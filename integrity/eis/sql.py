@@ -84,3 +84,8 @@ def round1(expr: str) -> str:
 
 def int_text(expr: str) -> str:
     return f"(FLOOR({expr})::bigint)::text" if is_postgres() else f"CAST(CAST({expr} AS INTEGER) AS TEXT)"
+
+
+def differs(a: str, b: str) -> str:
+    """Null-safe inequality."""
+    return f"{a} IS DISTINCT FROM {b}" if is_postgres() else f"{a} IS NOT {b}"

@@ -15,6 +15,7 @@ events takes several minutes and is measured by benchmarks/seed_events.py).
 """
 
 import argparse
+import logging
 import math
 import os
 import random
@@ -38,6 +39,24 @@ DATABASE = "valuetok_bench_eis"
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class StepLog(logging.Handler):
+    """Collects the step timings that the pass logs at DEBUG."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seconds: Counter = Counter()
+        steps = logging.getLogger("integrity.eis.steps")
+        steps.setLevel(logging.DEBUG)
+        steps.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        name, seconds = record.args
+        self.seconds[name] += seconds
+
+    def slowest(self, n: int) -> list[tuple[str, float]]:
+        return self.seconds.most_common(n)
 
 
 def per_video_loop(video_ids: list[int], day: datetime) -> int:
@@ -131,6 +150,7 @@ def main() -> None:
     start = datetime.fromtimestamp(config.start_ms / 1000, tz=UTC)
     end = datetime.fromtimestamp(config.end_ms / 1000, tz=UTC)
     EngagementWindow.objects.all().delete()
+    steps = StepLog()
     began = time.perf_counter()
     results = engagement_windows_compute(start=start, end=end, granularity="day", chunk_days=args.days)
     elapsed = time.perf_counter() - began
@@ -160,6 +180,7 @@ def main() -> None:
     print(f"speed-up per event: {set_rate / loop_rate:.1f}x (target >= 20x)")
     print(f"peak memory of this process: {peak:.0f} MiB (before the pass: {rss_before:.0f} MiB; target < 1024 MiB)")
     print(f"target: {args.events:,} events in under 120 s -> {'met' if elapsed < 120 else 'NOT met'}")
+    print("slowest steps of the pass: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.slowest(40)))
     if not args.keep:
         scratch.drop(DATABASE)
 

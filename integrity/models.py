@@ -102,7 +102,8 @@ class EngagementWindow(models.Model):
         LOW = "low", "Mostly doubtful engagement"
         INSUFFICIENT = "insufficient", "Not enough data"
 
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="engagement_windows")
+    # No index of its own: the unique constraint below starts with the video and serves its lookups.
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="engagement_windows", db_index=False)
     granularity = models.CharField(max_length=4, choices=Granularity.choices)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()

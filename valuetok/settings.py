@@ -42,6 +42,9 @@ IP_HASH_SECRET = env.str("IP_HASH_SECRET", default="" if IS_PRODUCTION else "dev
 # Known data-centre and VPN networks (cidr,provider,kind); empty means the bundled list.
 HOSTING_NETWORKS_FILE = env.str("HOSTING_NETWORKS_FILE", default="")
 
+# Memory for each sort and hash of an EIS pass on PostgreSQL (per transaction, not server-wide).
+EIS_WORK_MEM = env.str("EIS_WORK_MEM", default="256MB")
+
 if IS_PRODUCTION:
     _missing = [
         name

@@ -19,10 +19,10 @@ from . import sql
 from .config import ScoringConfig
 
 TEMP_TABLES = [
-    "agents", "ev", "reporters", "f_users", "flag_device", "flag_metronomic", "flag_lockstep", "flag_rate",
+    "agents", "ev", "reporters", "flag_device", "flag_timing", "flag_lockstep", "flag_user",
     "flag_repeat", "creator_devices", "graph_edges", "graph_labels", "graph_devices", "graph_next", "flag_cluster",
-    "judged", "trust", "f_counts", "f_devices", "f_prefixes", "f_gaps", "f_watch", "f_hours", "f_profile",
-    "features",
+    "judged", "trust", "f_counts", "f_reports", "f_hostile", "f_devices", "f_prefixes", "f_watch", "f_timing",
+    "f_profile", "features",
 ]  # fmt: skip
 
 REASONS = [
@@ -65,8 +65,8 @@ def measure(cursor, rng: Range, config: ScoringConfig) -> None:
         cursor,
         "ev",
         f"""
-        SELECT e.id, e.video_id, e.user_id, e.event_type, {t} AS t, e.device_id, e.session_id,
-               e.ip_prefix_hash AS prefix, e.watch_time_ms AS watch, v.duration_ms AS duration,
+        SELECT e.id, e.video_id, e.user_id, e.event_type, {t} AS t, {sql.key64("e.device_id")} AS device_id,
+               {sql.key64("e.ip_prefix_hash")} AS prefix, e.watch_time_ms AS watch, v.duration_ms AS duration,
                c.user_id AS creator_user, v.creator_id,
                CASE WHEN e.is_hosting_network THEN 1 ELSE 0 END AS hosting,
                a.bot_ua,
@@ -87,26 +87,55 @@ def measure(cursor, rng: Range, config: ScoringConfig) -> None:
 
 
 def _actor_signals(cursor, config: ScoringConfig) -> None:
+    # Which accounts used which devices: the account-device graph, shared devices and creators' own
+    # devices all come from these distinct pairs rather than from the events again.
+    sql.temp_table(cursor, "graph_edges", "SELECT user_id, device_id FROM ev GROUP BY user_id, device_id",
+                   index="device_id")  # fmt: skip
     sql.temp_table(
         cursor,
         "flag_device",
-        f"""SELECT device_id, COUNT(DISTINCT user_id) AS accounts FROM ev GROUP BY device_id
-            HAVING COUNT(DISTINCT user_id) >= {int(config.shared_device_accounts)}""",
+        f"""SELECT device_id, COUNT(*) AS accounts FROM graph_edges GROUP BY device_id
+            HAVING COUNT(*) >= {int(config.shared_device_accounts)}""",
     )
-    # Metronomic: the gaps between an account's views barely vary (coefficient of variation).
+    # Devices a creator's own account used: engagement from them on that creator's videos is self-engagement.
     sql.temp_table(
         cursor,
-        "flag_metronomic",
+        "creator_devices",
+        """SELECT device_id, user_id AS creator_user FROM graph_edges
+           WHERE user_id IN (SELECT user_id FROM creators_creatorprofile)""",
+    )
+    # One ordered pass over each account's events gives both timing signals: impossible rates (more
+    # actions within any sliding minute than a person can make) and metronomic viewing (the gaps
+    # between an account's views barely vary: a small coefficient of variation). It also marks the
+    # busy accounts, the only ones that can repeat-view a video within one clock hour.
+    repeats = int(config.repeat_views_per_hour)
+    previous_view = (
+        "MAX(CASE WHEN event_type = 'view' THEN t END) OVER (PARTITION BY user_id ORDER BY t "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    )
+    sql.temp_table(
+        cursor,
+        "flag_timing",
         f"""
-        SELECT user_id FROM (
-            SELECT user_id, t - LAG(t) OVER (PARTITION BY user_id ORDER BY t) AS gap
-            FROM ev WHERE event_type = 'view'
-        ) gaps
-        WHERE gap IS NOT NULL
+        SELECT user_id,
+               CASE WHEN MAX(per_minute) > {int(config.max_events_per_minute)} THEN 1 ELSE 0 END AS rate,
+               CASE WHEN COUNT(gap) >= {int(config.metronomic_min_views) - 1} AND AVG(gap) > 0
+                         AND AVG(gap * gap) - AVG(gap) * AVG(gap)
+                             < {float(config.metronomic_max_cv) ** 2} * AVG(gap) * AVG(gap)
+                    THEN 1 ELSE 0 END AS metronomic,
+               CASE WHEN MAX(views_per_hour) > {repeats} THEN 1 ELSE 0 END AS busy
+        FROM (SELECT user_id,
+                     COUNT(*) OVER (PARTITION BY user_id ORDER BY t
+                                    RANGE BETWEEN 60 PRECEDING AND CURRENT ROW) AS per_minute,
+                     COUNT(CASE WHEN event_type = 'view' THEN 1 END) OVER (PARTITION BY user_id ORDER BY t
+                                    RANGE BETWEEN 3600 PRECEDING AND CURRENT ROW) AS views_per_hour,
+                     CASE WHEN event_type = 'view' THEN t - {previous_view} END AS gap
+              FROM ev) timing
         GROUP BY user_id
-        HAVING COUNT(*) >= {int(config.metronomic_min_views) - 1} AND AVG(gap) > 0
-           AND AVG(gap * gap) - AVG(gap) * AVG(gap)
-               < {float(config.metronomic_max_cv) ** 2} * AVG(gap) * AVG(gap)
+        HAVING MAX(per_minute) > {int(config.max_events_per_minute)} OR MAX(views_per_hour) > {repeats}
+            OR (COUNT(gap) >= {int(config.metronomic_min_views) - 1} AND AVG(gap) > 0
+                AND AVG(gap * gap) - AVG(gap) * AVG(gap)
+                    < {float(config.metronomic_max_cv) ** 2} * AVG(gap) * AVG(gap))
         """,
     )
     # Lockstep (CopyCatch): two accounts liking the same videos within seconds of each other, on
@@ -136,30 +165,27 @@ def _actor_signals(cursor, config: ScoringConfig) -> None:
         GROUP BY user_id
         """,
     )
-    # Impossible rates: more actions within any sliding minute than a person can make.
-    sql.temp_table(
-        cursor,
-        "flag_rate",
-        f"""SELECT user_id, MAX(per_minute) AS per_minute FROM (
-                SELECT user_id, COUNT(*) OVER (PARTITION BY user_id ORDER BY t
-                                              RANGE BETWEEN 60 PRECEDING AND CURRENT ROW) AS per_minute
-                FROM ev) rates
-            GROUP BY user_id HAVING MAX(per_minute) > {int(config.max_events_per_minute)}""",
-    )
     sql.temp_table(
         cursor,
         "flag_repeat",
-        f"""SELECT user_id, video_id, {sql.floor_to("t", 3600)} AS hour FROM ev WHERE event_type = 'view'
+        f"""SELECT user_id, video_id, {sql.floor_to("t", 3600)} AS hour FROM ev
+            WHERE event_type = 'view' AND user_id IN (SELECT user_id FROM flag_timing WHERE busy = 1)
             GROUP BY user_id, video_id, {sql.floor_to("t", 3600)}
-            HAVING COUNT(*) > {int(config.repeat_views_per_hour)}""",
+            HAVING COUNT(*) > {repeats}""",
     )
     _device_clusters(cursor, config)
-    # Devices a creator's own account used: engagement from them on that creator's videos is self-engagement.
+    # Every account-level flag in one row per account, so judging joins once.
     sql.temp_table(
         cursor,
-        "creator_devices",
-        """SELECT DISTINCT ev.device_id, ev.user_id AS creator_user FROM ev
-           WHERE ev.user_id IN (SELECT user_id FROM creators_creatorprofile)""",
+        "flag_user",
+        """
+        SELECT user_id, MAX(rate) AS rate, MAX(cluster) AS cluster, MAX(metronomic) AS metronomic,
+               MAX(lockstep) AS lockstep
+        FROM (SELECT user_id, rate, 0 AS cluster, metronomic, 0 AS lockstep FROM flag_timing
+              UNION ALL SELECT user_id, 0, 1, 0, 0 FROM flag_cluster
+              UNION ALL SELECT user_id, 0, 0, 0, 1 FROM flag_lockstep) flags
+        GROUP BY user_id
+        """,
     )
 
 
@@ -169,7 +195,6 @@ def _device_clusters(cursor, config: ScoringConfig) -> None:
     Network prefixes are left out of the graph on purpose: households and mobile carriers share
     addresses, and joining strangers through them would make every carrier one big "cluster".
     """
-    sql.temp_table(cursor, "graph_edges", "SELECT DISTINCT user_id, device_id FROM ev", index="device_id")
     sql.temp_table(cursor, "graph_labels", "SELECT DISTINCT user_id, user_id AS label FROM graph_edges",
                    index="user_id")  # fmt: skip
     for _ in range(int(config.cluster_iterations)):
@@ -215,31 +240,26 @@ def _judge(cursor) -> None:
         cursor,
         "judged",
         f"""
-        SELECT ev.id, ev.video_id, ev.user_id, ev.event_type, ev.t, ev.bucket, ev.device_id, ev.session_id,
-               ev.prefix, ev.watch, ev.duration, ev.creator_id, ev.hosting,
+        SELECT ev.id, ev.video_id, ev.user_id, ev.event_type, ev.t, ev.bucket, ev.device_id, ev.prefix, ev.watch, ev.duration, ev.creator_id, ev.hosting,
                CASE
                  WHEN ev.hosting = 1 THEN 'hosting_network'
                  WHEN ev.bot_ua = 1 THEN 'bot_user_agent'
-                 WHEN fr.user_id IS NOT NULL THEN 'impossible_rate'
+                 WHEN fu.rate = 1 THEN 'impossible_rate'
                  WHEN ev.user_id = ev.creator_user OR cd.device_id IS NOT NULL THEN 'self_engagement'
                  WHEN fd.device_id IS NOT NULL THEN 'shared_device'
-                 WHEN fc.user_id IS NOT NULL THEN 'device_cluster'
-                 WHEN fm.user_id IS NOT NULL THEN 'metronomic'
-                 WHEN fl.user_id IS NOT NULL THEN 'lockstep'
+                 WHEN fu.cluster = 1 THEN 'device_cluster'
+                 WHEN fu.metronomic = 1 THEN 'metronomic'
+                 WHEN fu.lockstep = 1 THEN 'lockstep'
                  WHEN rv.user_id IS NOT NULL THEN 'repeat_views'
                END AS reason
         FROM ev
-        LEFT JOIN flag_rate fr ON fr.user_id = ev.user_id
+        LEFT JOIN flag_user fu ON fu.user_id = ev.user_id
         LEFT JOIN creator_devices cd ON cd.device_id = ev.device_id AND cd.creator_user = ev.creator_user
         LEFT JOIN flag_device fd ON fd.device_id = ev.device_id
-        LEFT JOIN flag_cluster fc ON fc.user_id = ev.user_id
-        LEFT JOIN flag_metronomic fm ON fm.user_id = ev.user_id
-        LEFT JOIN flag_lockstep fl ON fl.user_id = ev.user_id
         LEFT JOIN flag_repeat rv ON rv.user_id = ev.user_id AND rv.video_id = ev.video_id
              AND rv.hour = {sql.floor_to("ev.t", 3600)} AND ev.event_type = 'view'
         WHERE ev.in_range = 1
         """,
-        index="id",
     )
 
 
@@ -291,6 +311,9 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
     sql.temp_table(
         cursor, "reporters", "SELECT DISTINCT video_id, bucket, user_id FROM judged WHERE event_type = 'report'"
     )
+    # One sort of the window's rows gives the counts and the distinct accounts (PostgreSQL counts
+    # distinct values within each sorted group, which beats grouping by account first when most
+    # accounts act once).
     sql.temp_table(
         cursor,
         "f_counts",
@@ -299,37 +322,38 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
                AVG(CASE WHEN j.event_type = 'view' AND j.reason IS NULL THEN j.watch END) AS avg_watch_ms,
                AVG(CASE WHEN j.event_type = 'view' AND j.reason IS NULL AND j.duration > 0
                         THEN {completion} END) AS completion,
-               SUM(CASE WHEN j.event_type = 'report' AND j.reason IS NULL
-                        THEN (tr.age_points + tr.phone_points + tr.device_points + tr.network_points
-                              + tr.history_points) / 100.0 ELSE 0 END) AS credible_reports,
-               SUM(CASE WHEN j.event_type = 'report' AND j.reason IS NULL
-                         AND tr.age_points + tr.phone_points + tr.device_points + tr.network_points
-                             + tr.history_points < 40 THEN 1 ELSE 0 END) AS low_trust_reports,
-               SUM(CASE WHEN j.reason IS NOT NULL AND rp.user_id IS NOT NULL
-                        THEN CASE j.event_type {units} ELSE 0 END ELSE 0 END) AS hostile_invalid_units
-        FROM judged j LEFT JOIN trust tr ON tr.user_id = j.user_id
-        LEFT JOIN reporters rp ON rp.video_id = j.video_id AND rp.bucket = j.bucket AND rp.user_id = j.user_id
+               COUNT(DISTINCT j.user_id) AS viewers,
+               COUNT(DISTINCT CASE WHEN j.event_type = 'like' THEN j.user_id END) AS likers,
+               COUNT(DISTINCT CASE WHEN j.event_type = 'comment' THEN j.user_id END) AS commenters,
+               COUNT(DISTINCT CASE WHEN j.reason IS NULL THEN j.user_id END) AS valid_viewers
+        FROM judged j
         GROUP BY j.video_id, j.bucket
         """,
     )
-    # Distinct counts come from grouping twice (hash aggregates), which is far cheaper than many
-    # COUNT(DISTINCT ...) in one query. Per account: did it like, comment, engage validly, attack?
+    # Report credibility and hostile traffic touch few rows: they are joined on their own rather
+    # than probing trust and reporters for every event.
+    trust = "(tr.age_points + tr.phone_points + tr.device_points + tr.network_points + tr.history_points)"
     sql.temp_table(
         cursor,
-        "f_users",
-        """
-        SELECT video_id, bucket, COUNT(*) AS viewers,
-               SUM(liked) AS likers, SUM(commented) AS commenters, SUM(any_valid) AS valid_viewers,
-               SUM(hostile) AS hostile_accounts
-        FROM (SELECT j.video_id, j.bucket, j.user_id,
-                     MAX(CASE WHEN j.event_type = 'like' THEN 1 ELSE 0 END) AS liked,
-                     MAX(CASE WHEN j.event_type = 'comment' THEN 1 ELSE 0 END) AS commented,
-                     MAX(CASE WHEN j.reason IS NULL THEN 1 ELSE 0 END) AS any_valid,
-                     MAX(CASE WHEN j.reason IS NOT NULL AND rp.user_id IS NOT NULL THEN 1 ELSE 0 END) AS hostile
-              FROM judged j
-              LEFT JOIN reporters rp ON rp.video_id = j.video_id AND rp.bucket = j.bucket AND rp.user_id = j.user_id
-              GROUP BY j.video_id, j.bucket, j.user_id) per_user
-        GROUP BY video_id, bucket
+        "f_reports",
+        f"""
+        SELECT j.video_id, j.bucket, SUM({trust} / 100.0) AS credible_reports,
+               SUM(CASE WHEN {trust} < 40 THEN 1 ELSE 0 END) AS low_trust_reports
+        FROM judged j JOIN trust tr ON tr.user_id = j.user_id
+        WHERE j.event_type = 'report' AND j.reason IS NULL
+        GROUP BY j.video_id, j.bucket
+        """,
+    )
+    sql.temp_table(
+        cursor,
+        "f_hostile",
+        f"""
+        SELECT j.video_id, j.bucket, SUM(CASE j.event_type {units} ELSE 0 END) AS hostile_invalid_units,
+               COUNT(DISTINCT j.user_id) AS hostile_accounts
+        FROM judged j
+        JOIN reporters rp ON rp.video_id = j.video_id AND rp.bucket = j.bucket AND rp.user_id = j.user_id
+        WHERE j.reason IS NOT NULL
+        GROUP BY j.video_id, j.bucket
         """,
     )
     # Diversity among everything that engaged: Shannon entropy of devices and of network prefixes.
@@ -349,18 +373,6 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
             GROUP BY video_id, bucket
             """,
         )
-    # Timing: the gaps between views of a video (too regular or too bursty).
-    sql.temp_table(
-        cursor,
-        "f_gaps",
-        """
-        SELECT video_id, bucket, COUNT(*) AS gaps, AVG(gap) AS gap_mean, AVG(gap * gap) AS gap_sq
-        FROM (SELECT video_id, bucket, t - LAG(t) OVER (PARTITION BY video_id, bucket ORDER BY t) AS gap
-              FROM judged WHERE event_type = 'view') g
-        WHERE gap IS NOT NULL
-        GROUP BY video_id, bucket
-        """,
-    )
     # Session shape: the share of views with the single most common watch time.
     sql.temp_table(
         cursor,
@@ -373,49 +385,65 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
         """,
     )
     # Hour of day: the window's views against the creator's profile over the lookback.
-    hour = "(CAST(t / 3600 AS INTEGER) % 24)"
+    hour = f"({sql.floor_to('t', 3600)} / 3600 % 24)"
     sql.temp_table(
         cursor,
         "f_profile",
         f"""SELECT creator_id, {hour} AS hour, {sql.as_float("COUNT(*)")} AS n FROM ev
             WHERE event_type = 'view' GROUP BY creator_id, {hour}""",
     )
-    judged_hour = "(CAST(j.t / 3600 AS INTEGER) % 24)"
+    # Timing, in one ordered pass over each window's views: the gaps between views (too regular or
+    # too bursty) and the views per hour against the creator's profile. Rows are sorted by the
+    # absolute hour and then the time, which is the time order, so the per-hour counts share the sort.
+    f = sql.as_float
     sql.temp_table(
         cursor,
-        "f_hours",
+        "f_timing",
         f"""
-        WITH mine AS (
-            SELECT j.video_id, j.bucket, j.creator_id, {judged_hour} AS hour, {sql.as_float("COUNT(*)")} AS n
-            FROM judged j WHERE j.event_type = 'view' GROUP BY j.video_id, j.bucket, j.creator_id, {judged_hour}
+        WITH gaps AS (
+            SELECT video_id, bucket, creator_id, abs_hour,
+                   t - LAG(t) OVER (PARTITION BY video_id, bucket ORDER BY abs_hour, t) AS gap
+            FROM (SELECT video_id, bucket, creator_id, t, {sql.floor_to("t", 3600)} / 3600 AS abs_hour
+                  FROM judged WHERE event_type = 'view') views
         ),
-        mine_total AS (SELECT video_id, bucket, SUM(n) AS total, MAX(n) AS peak FROM mine GROUP BY video_id, bucket),
-        profile_total AS (SELECT creator_id, SUM(n) AS total FROM f_profile GROUP BY creator_id)
-        SELECT m.video_id, m.bucket, MAX(mt.peak) / MAX(mt.total) AS peak_hour_share, MAX(pt.total) AS profile_views,
-               0.5 * SUM(ABS(m.n / mt.total - COALESCE(p.n, 0) / pt.total))
-               + 0.5 * (1.0 - SUM(COALESCE(p.n, 0) / pt.total)) AS hour_deviation
-        FROM mine m
-        JOIN mine_total mt ON mt.video_id = m.video_id AND mt.bucket = m.bucket
-        JOIN profile_total pt ON pt.creator_id = m.creator_id
-        LEFT JOIN f_profile p ON p.creator_id = m.creator_id AND p.hour = m.hour
-        GROUP BY m.video_id, m.bucket
+        per_hour AS (
+            SELECT video_id, bucket, abs_hour % 24 AS hour, MAX(creator_id) AS creator_id, {f("COUNT(*)")} AS n,
+                   COUNT(gap) AS gaps, SUM(gap) AS gap_sum, SUM(gap * gap) AS gap_sq_sum
+            FROM gaps GROUP BY video_id, bucket, abs_hour
+        ),
+        shares AS (
+            SELECT h.*, h.n / SUM(h.n) OVER (PARTITION BY h.video_id, h.bucket) AS share,
+                   COALESCE(p.n, 0) / pt.total AS usual_share, pt.total AS profile_views
+            FROM per_hour h
+            JOIN (SELECT creator_id, SUM(n) AS total FROM f_profile GROUP BY creator_id) pt
+              ON pt.creator_id = h.creator_id
+            LEFT JOIN f_profile p ON p.creator_id = h.creator_id AND p.hour = h.hour
+        )
+        SELECT video_id, bucket, SUM(gaps) AS gaps, SUM(gap_sum) / NULLIF(SUM(gaps), 0) AS gap_mean,
+               SUM(gap_sq_sum) / NULLIF(SUM(gaps), 0) AS gap_sq, MAX(share) AS peak_hour_share,
+               MAX(profile_views) AS profile_views,
+               0.5 * SUM(ABS(share - usual_share)) + 0.5 * (1.0 - SUM(usual_share)) AS hour_deviation
+        FROM shares GROUP BY video_id, bucket
         """,
     )
     sql.temp_table(
         cursor,
         "features",
         """
-        SELECT c.*, u.viewers, u.valid_viewers, u.likers, u.commenters, u.hostile_accounts,
+        SELECT c.*, COALESCE(r.credible_reports, 0) AS credible_reports,
+               COALESCE(r.low_trust_reports, 0) AS low_trust_reports,
+               COALESCE(x.hostile_invalid_units, 0) AS hostile_invalid_units,
+               COALESCE(x.hostile_accounts, 0) AS hostile_accounts,
                d.distinct_values AS devices, d.liker_devices, p.distinct_values AS prefixes,
                d.entropy AS device_entropy, p.entropy AS prefix_entropy,
-               COALESCE(g.gaps, 0) AS gaps, g.gap_mean, g.gap_sq, w.top_watch_views,
+               COALESCE(h.gaps, 0) AS gaps, h.gap_mean, h.gap_sq, w.top_watch_views,
                h.peak_hour_share, h.hour_deviation, h.profile_views
         FROM f_counts c
-        JOIN f_users u ON u.video_id = c.video_id AND u.bucket = c.bucket
+        LEFT JOIN f_reports r ON r.video_id = c.video_id AND r.bucket = c.bucket
+        LEFT JOIN f_hostile x ON x.video_id = c.video_id AND x.bucket = c.bucket
         LEFT JOIN f_devices d ON d.video_id = c.video_id AND d.bucket = c.bucket
         LEFT JOIN f_prefixes p ON p.video_id = c.video_id AND p.bucket = c.bucket
-        LEFT JOIN f_gaps g ON g.video_id = c.video_id AND g.bucket = c.bucket
         LEFT JOIN f_watch w ON w.video_id = c.video_id AND w.bucket = c.bucket
-        LEFT JOIN f_hours h ON h.video_id = c.video_id AND h.bucket = c.bucket
+        LEFT JOIN f_timing h ON h.video_id = c.video_id AND h.bucket = c.bucket
         """,
     )

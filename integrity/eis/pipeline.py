@@ -6,12 +6,13 @@ range with the same scoring version changes nothing.
 """
 
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -61,13 +62,21 @@ def run_pass(*, start: datetime, end: datetime, granularity: str, config: Scorin
     rng = Range(start, end, WINDOW_SECONDS[granularity])
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        if sql.is_postgres():
+            # The pass is a handful of large hash aggregates and sorts: give them memory for this
+            # transaction only, instead of letting each one spill to disk at the 4 MB default.
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.EIS_WORK_MEM])
         measure(cursor, rng, config)
         if granularity == "day":  # the daily pass is the authoritative judge of each engagement
-            _store_judgements(cursor, rng, config)
-        _store_trust(cursor, config, now)
-        windows, written, events, invalid = _store_windows(cursor, rng, granularity, config, now)
+            with sql.step("store judgements"):
+                _store_judgements(cursor, rng, config)
+        with sql.step("store trust"):
+            _store_trust(cursor, config, now)
+        with sql.step("store windows"):
+            windows, written, events, invalid = _store_windows(cursor, rng, granularity, config, now)
         if granularity == "day":
-            _refresh_current(cursor, config, now)
+            with sql.step("refresh current"):
+                _refresh_current(cursor, config, now)
         sql.drop_temp_tables(cursor, [*TEMP_TABLES, "new_windows"])
     result = PassResult(granularity, start, end, config.version, windows, written, events, invalid,
                         time.perf_counter() - began)  # fmt: skip
@@ -170,12 +179,12 @@ def _store_windows(cursor, rng: Range, granularity: str, config: ScoringConfig, 
             events = int(row["n_events"])
             invalid = events - sum(int(row[f"valid_{t}"] or 0) for t in ("view", "like", "comment", "share",
                                                                          "report", "follow"))  # fmt: skip
-            components = json.dumps(scored.components, sort_keys=True)
-            features = json.dumps(scored.features, sort_keys=True)
+            components = orjson.dumps(scored.components, option=orjson.OPT_SORT_KEYS).decode()
+            features = orjson.dumps(scored.features, option=orjson.OPT_SORT_KEYS).decode()
             counts = (events, invalid, int(row["valid_view"]), int(row["valid_like"]), int(row["valid_comment"]),
                       int(row["valid_share"]))  # fmt: skip
             digest = hashlib.sha256(
-                json.dumps([scored.engagement_integrity_score, scored.band, components, features, counts]).encode()
+                f"{scored.engagement_integrity_score}\x1f{scored.band}\x1f{components}\x1f{features}\x1f{counts}".encode()
             ).hexdigest()
             totals["windows"] += 1
             totals["events"] += events
@@ -183,10 +192,11 @@ def _store_windows(cursor, rng: Range, granularity: str, config: ScoringConfig, 
             yield (int(row["video_id"]), granularity, start, end, config.version, scored.engagement_integrity_score,
                    scored.band, components, features, *counts, digest, now)  # fmt: skip
 
-    for chunk in _feature_chunks(cursor):
-        copy_rows(cursor, "new_windows", WINDOW_COLUMNS, rows(chunk))
-    if sql.is_postgres():
-        cursor.execute("ANALYZE new_windows")
+    with sql.step("score windows"):
+        for chunk in _feature_chunks(cursor):
+            copy_rows(cursor, "new_windows", WINDOW_COLUMNS, rows(chunk))
+        if sql.is_postgres():
+            cursor.execute("ANALYZE new_windows")
     params = {"granularity": granularity, "version": config.version, "start": rng.start, "end": rng.end}
     cursor.execute(
         """

@@ -4,9 +4,14 @@ Django registers LN, REGEXP and friends on its SQLite connections, so the measur
 and only these fragments change.
 """
 
+import logging
+import time
 import uuid
+from contextlib import contextmanager
 
 from django.db import connection
+
+logger = logging.getLogger("integrity.eis.steps")
 
 
 def is_postgres() -> bool:
@@ -16,7 +21,9 @@ def is_postgres() -> bool:
 def epoch(column: str) -> str:
     """Seconds since 1970 as a float."""
     if is_postgres():
-        return f"EXTRACT(EPOCH FROM {column})::double precision"
+        # date_part, not EXTRACT: EXTRACT returns numeric since PostgreSQL 14, and converting ten
+        # million numerics costs seconds.
+        return f"date_part('epoch', {column})"
     return f"((julianday({column}) - 2440587.5) * 86400.0)"
 
 
@@ -38,6 +45,15 @@ def matches(column: str) -> str:
     return f"{column} ~* %(bot_pattern)s" if is_postgres() else f"{column} REGEXP %(bot_pattern)s"
 
 
+def key64(expr: str) -> str:
+    """A compact 64-bit stand-in for a long text key (device, network), for grouping and joining.
+
+    Collisions among a few million keys have odds of about one in a million million; SQLite keeps the
+    text as it is.
+    """
+    return f"hashtextextended({expr}, 0)" if is_postgres() else expr
+
+
 def least(a: str, b: str) -> str:
     return f"LEAST({a}, {b})" if is_postgres() else f"MIN({a}, {b})"
 
@@ -50,15 +66,24 @@ def as_float(expr: str) -> str:
     return f"CAST({expr} AS double precision)" if is_postgres() else f"CAST({expr} AS REAL)"
 
 
+@contextmanager
+def step(name: str):
+    """Log how long a step of the pass took (at DEBUG, under "integrity.eis.steps")."""
+    began = time.perf_counter()
+    yield
+    logger.debug("%s %.2fs", name, time.perf_counter() - began)
+
+
 def temp_table(cursor, name: str, select_sql: str, params: dict | None = None, *, index: str | None = None) -> None:
     """A temporary table from a query, with an optional index on the given columns, analysed."""
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
-    cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
-    if index:
-        # SQLite needs a name; a fresh one, since a renamed table keeps its index's name.
-        cursor.execute(f"CREATE INDEX {name}_{uuid.uuid4().hex[:8]} ON {name} ({index})")
-    if is_postgres():
-        cursor.execute(f"ANALYZE {name}")
+    with step(name):
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
+        if index:
+            # SQLite needs a name; a fresh one, since a renamed table keeps its index's name.
+            cursor.execute(f"CREATE INDEX {name}_{uuid.uuid4().hex[:8]} ON {name} ({index})")
+        if is_postgres():
+            cursor.execute(f"ANALYZE {name}")
 
 
 def drop_temp_tables(cursor, names: list[str]) -> None:

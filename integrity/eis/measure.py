@@ -240,7 +240,8 @@ def _judge(cursor) -> None:
         cursor,
         "judged",
         f"""
-        SELECT ev.id, ev.video_id, ev.user_id, ev.event_type, ev.t, ev.bucket, ev.device_id, ev.prefix, ev.watch, ev.duration, ev.creator_id, ev.hosting,
+        SELECT ev.id, ev.video_id, ev.user_id, ev.event_type, ev.t, ev.bucket, ev.device_id, ev.prefix, ev.watch,
+               ev.duration, ev.creator_id,
                CASE
                  WHEN ev.hosting = 1 THEN 'hosting_network'
                  WHEN ev.bot_ua = 1 THEN 'bot_user_agent'

@@ -1,0 +1,1 @@
+"""KYC submissions, identity documents, checks, reviews and phone trust (issue 5)."""

@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 SEED ?= 42
+# The OFAC list that KYC screens against; a deployment points this at the current download.
+SANCTIONS_DIR ?= ../shared/datasets/sanctions
 
 .PHONY: install demo migrate seed run test lint bench clean
 
@@ -25,6 +27,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo --seed $(SEED)
 	$(BIN)/python manage.py integrity_backfill --all
+	@if [ -f "$(SANCTIONS_DIR)/ofac_sdn.csv" ]; then \
+		$(BIN)/python manage.py load_sanctions --kind sanctions --sdn "$(SANCTIONS_DIR)/ofac_sdn.csv" \
+			--alt "$(SANCTIONS_DIR)/ofac_alt.csv" --add "$(SANCTIONS_DIR)/ofac_add.csv"; \
+	else echo "No sanctions list at $(SANCTIONS_DIR): KYC submissions will wait for review until one is loaded."; fi
 
 demo: seed
 	$(BIN)/python manage.py runserver $(HOST)

@@ -17,7 +17,6 @@ events takes several minutes and is measured by benchmarks/seed_events.py).
 import argparse
 import logging
 import math
-import os
 import random
 import re
 import resource
@@ -121,14 +120,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    url = scratch.create(DATABASE, reuse=args.reuse)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "valuetok.settings")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    url = scratch.django_setup(DATABASE, reuse=args.reuse)
     from django.db import connection
 
     from benchmarks.eis_loop import window_for_video
@@ -138,7 +130,6 @@ def main() -> None:
     from integrity.services import engagement_windows_compute
     from simulation.world import WorldConfig
 
-    call_command("migrate", verbosity=0)
     config = WorldConfig(seed=42, creators=max(12, args.videos // 7), viewers=args.viewers, days=args.days,
                          events=args.events)  # fmt: skip
     # Seeding runs in its own process: its memory is not the EIS pass's.

@@ -33,6 +33,20 @@ def create(name: str, *, reuse: bool = False) -> str:
     return _url(base, name)
 
 
+def django_setup(name: str, *, reuse: bool = False) -> str:
+    """Create (or reuse) the scratch database, point Django at it, set Django up and migrate; returns the URL."""
+    url = create(name, reuse=reuse)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "valuetok.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
 def drop(name: str) -> None:
     from django.db import connections
 

@@ -8,7 +8,6 @@ stage timings and the machine. Target: 1,000,000 events in under 60 seconds on t
 """
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -32,19 +31,10 @@ def main() -> None:
     args = parser.parse_args()
 
     database = "valuetok_bench_seed"
-    url = scratch.create(database)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "valuetok.settings")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    url = scratch.django_setup(database)
     from simulation.services import demo_world_seed
     from simulation.world import WorldConfig
 
-    call_command("migrate", verbosity=0)
     stages: dict[str, float] = {}
     mark = [time.perf_counter()]
 

@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from valuetok.storage import private_storage
+
 from .managers import UserManager
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9_.]{1,28}[a-z0-9])?$"
@@ -96,12 +98,6 @@ def private_video_path(instance: "Video", filename: str) -> str:
     # The stored name never reuses the uploader's file name: it is not trusted input.
     suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
     return f"videos/{instance.public_id.hex[:2]}/{instance.public_id.hex}.{suffix}"
-
-
-def private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class Video(models.Model):

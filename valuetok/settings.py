@@ -255,6 +255,54 @@ CELERY_TASK_ROUTES = ("valuetok.celery.route_task_by_app",)
 
 HEALTHZ_BROKER_TIMEOUT_SECONDS = env.float("HEALTHZ_BROKER_TIMEOUT_SECONDS", default=2.0)
 
+# --- Compliance: sanctions and PEP screening ------------------------------------------------
+# A name whose screening score reaches the line is a hit that compliance reviews. Calibrated on
+# perturbed SDN names against ordinary names by benchmarks/screening.py (see its report); lower
+# finds more typo'd names and flags more innocent people. PEP lists are scored the same way and
+# there is no PEP data to calibrate on separately, so PEP_MATCH_LINE starts at the same value.
+SANCTIONS_MATCH_LINE = env.float("SANCTIONS_MATCH_LINE", default=0.84)
+PEP_MATCH_LINE = env.float("PEP_MATCH_LINE", default=0.84)
+
+# --- Compliance: KYC and phone trust --------------------------------------------------------
+# Nationalities, issuing countries and addresses that send a KYC submission to review (enhanced
+# due diligence). Default: FATF "call for action" (black) list plus "increased monitoring" (grey)
+# list as published after the June 2025 plenary (fatf-gafi.org, 13 June 2025). FATF revises both
+# lists at every plenary (February, June, October): compliance must re-check this setting then.
+KYC_HIGH_RISK_COUNTRIES = env.list(
+    "KYC_HIGH_RISK_COUNTRIES",
+    default=[
+        # Call for action
+        "KP", "IR", "MM",
+        # Increased monitoring
+        "DZ", "AO", "BO", "BG", "BF", "CM", "CI", "CD", "HT", "KE", "LA", "LB", "MC", "MZ", "NA", "NP",
+        "NG", "ZA", "SS", "SY", "VE", "VN", "VG", "YE",
+    ],
+)  # fmt: skip
+KYC_MIN_AGE_YEARS = env.int("KYC_MIN_AGE_YEARS", default=18)
+# A document without an expiry date counts only when issued within this many years.
+KYC_NO_EXPIRY_MAX_AGE_YEARS = env.int("KYC_NO_EXPIRY_MAX_AGE_YEARS", default=10)
+KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+KYC_MAX_DOCUMENTS = env.int("KYC_MAX_DOCUMENTS", default=4)
+# Optional AbstractAPI phone validation; with no key the local phone-trust score stands alone.
+ABSTRACTAPI_PHONE_KEY = env.str("ABSTRACTAPI_PHONE_KEY", default="")
+ABSTRACTAPI_PHONE_URL = env.str("ABSTRACTAPI_PHONE_URL", default="https://phonevalidation.abstractapi.com/v1/")
+ABSTRACTAPI_PHONE_TIMEOUT_SECONDS = env.float("ABSTRACTAPI_PHONE_TIMEOUT_SECONDS", default=3.0)
+ABSTRACTAPI_PHONE_ATTEMPTS = env.int("ABSTRACTAPI_PHONE_ATTEMPTS", default=3)
+ABSTRACTAPI_PHONE_BACKOFF_SECONDS = env.float("ABSTRACTAPI_PHONE_BACKOFF_SECONDS", default=0.5)
+# Token bucket shared by every process through the cache: the free plan allows 1 request a second.
+ABSTRACTAPI_PHONE_RATE_PER_SECOND = env.float("ABSTRACTAPI_PHONE_RATE_PER_SECOND", default=1.0)
+ABSTRACTAPI_PHONE_BURST = env.int("ABSTRACTAPI_PHONE_BURST", default=1)
+ABSTRACTAPI_PHONE_CACHE_SECONDS = env.int("ABSTRACTAPI_PHONE_CACHE_SECONDS", default=7 * 24 * 3600)
+
+# --- Compliance: AML on gifts ----------------------------------------------------------------
+# Addresses of our own load balancers. Only when a request arrives from one of them is the client
+# address taken from X-Forwarded-For (its last entry, the one that proxy added); otherwise the
+# peer address stands, since anyone can write that header.
+AML_TRUSTED_PROXIES = env.list("AML_TRUSTED_PROXIES", default=[])
+# A request header (as in request.META) in which the edge puts the client's country, e.g.
+# HTTP_CF_IPCOUNTRY behind Cloudflare; empty: the country-switch rule has no country to compare.
+AML_COUNTRY_HEADER = env.str("AML_COUNTRY_HEADER", default="")
+
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

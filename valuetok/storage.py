@@ -10,3 +10,10 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:
         raise PermissionError("private files have no public URL; serve them through an access-checked view")
+
+
+def private_storage():
+    """The private storage, looked up when used (a callable, so settings can change it in tests)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]

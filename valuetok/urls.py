@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include(extra_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("compliance/", include("compliance.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,170 @@
+"""``POST /api/v1/gifts/``: a viewer asks to send a creator a gift and gets a decision at once.
+
+Idempotency follows Stripe: the ``Idempotency-Key`` header is required; the same key with the same
+body returns the stored answer (same status, same body, plus ``Idempotent-Replayed: true``); the
+same key with a different body is refused with 422. Requests that fail validation store nothing,
+so the key can be used again with a corrected body.
+
+The response says allow, hold or block, never which AML rules fired: telling a suspect why a
+payment was held would tip them off. Staff see every rule and reason in admin. Limits the sender
+can act on (their daily gifting limit) are named, since they are product rules, not suspicions.
+"""
+
+import contextlib
+import uuid
+
+import orjson
+from django.conf import settings
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compliance.aml.services import GiftError, IdempotencyKeyReused, gift_decide, request_hash_of
+from compliance.models import GiftRequest
+from creators.models import CreatorProfile
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+# Limits a sender may be told about; everything else that blocks or holds stays unexplained.
+SENDER_VISIBLE_RULES = {
+    "limit.sender_daily": "You have reached your daily gifting limit; try a smaller amount or later.",
+    "limit.max_gift": "This gift is larger than a single gift may be.",
+    "limit.self_gift": "You cannot send a gift to yourself.",
+}
+MESSAGES = {
+    GiftRequest.Decision.ALLOW: "The gift was accepted.",
+    GiftRequest.Decision.HOLD: "The gift is held for review; the creator will receive it if it is approved.",
+    GiftRequest.Decision.BLOCK: "The gift could not be sent.",
+}
+
+
+class GiftRequestSerializer(serializers.Serializer):
+    receiver = serializers.CharField(max_length=64, help_text="The creator's handle, or their account's public id.")
+    amount_cents = serializers.IntegerField(min_value=1, max_value=10**12, help_text="Whole US cents.")
+    currency = serializers.CharField(max_length=3, default="USD")
+    device_id = serializers.CharField(max_length=64)
+
+    def validate_receiver(self, value: str) -> CreatorProfile:
+        value = value.strip()
+        # One indexed lookup or the other; an OR across the two tables could not use either index.
+        lookup = Q(handle=value.lower())
+        with contextlib.suppress(ValueError):
+            lookup = Q(user__public_id=uuid.UUID(value))
+        profile = CreatorProfile.objects.select_related("user").filter(lookup, user__is_active=True).first()
+        if profile is None:
+            raise serializers.ValidationError("No such creator.")
+        return profile
+
+    def validate_currency(self, value: str) -> str:
+        if value != "USD":
+            raise serializers.ValidationError("Gifts are in USD.")
+        return value
+
+
+class GiftDecisionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    receiver = serializers.CharField(source="receiver.handle")
+    amount_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+    decision = serializers.ChoiceField(choices=GiftRequest.Decision.choices)
+    message = serializers.SerializerMethodField()
+    config_version = serializers.CharField(help_text="Version of the AML rules that decided.")
+    created_at = serializers.DateTimeField()
+
+    def get_message(self, gift: GiftRequest) -> str:
+        visible = [SENDER_VISIBLE_RULES[h["rule"]] for h in gift.rule_hits if h.get("rule") in SENDER_VISIBLE_RULES]
+        return visible[0] if visible and gift.decision == GiftRequest.Decision.BLOCK else MESSAGES[gift.decision]
+
+
+ERROR = inline_serializer("GiftError", {"detail": serializers.CharField(), "code": serializers.CharField()})
+
+
+def _error(detail: str, code: str, http_status: int) -> Response:
+    return Response({"detail": detail, "code": code}, status=http_status)
+
+
+def client_ip(request: Request) -> str:
+    """The peer address; behind one of our own proxies (AML_TRUSTED_PROXIES), the address that proxy saw.
+
+    X-Forwarded-For is written by whoever sends the request, so only its last entry, the one our
+    proxy appended, is believed, and only when the request really came from that proxy.
+    """
+    peer = request.META.get("REMOTE_ADDR", "")
+    if peer in getattr(settings, "AML_TRUSTED_PROXIES", ()):
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return peer
+
+
+def client_country(request: Request) -> str:
+    """Country from a header the edge sets (e.g. CF-IPCountry), only where settings name one."""
+    header = getattr(settings, "AML_COUNTRY_HEADER", "")
+    value = request.META.get(header, "") if header else ""
+    return value.upper() if len(value) == 2 and value.isalpha() else ""
+
+
+class GiftView(APIView):
+    """Ask for a gift to a creator; answered with allow, hold or block."""
+
+    @extend_schema(
+        summary="Send a gift to a creator",
+        description=(
+            "Decides in real time whether the gift is allowed, held for review or blocked, and stores the decision "
+            "with every rule that fired (visible to staff). Requires an Idempotency-Key header: repeating a request "
+            "with the same key and body returns the stored answer with `Idempotent-Replayed: true`; the same key "
+            "with a different body is refused with 422."
+        ),
+        parameters=[
+            OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                             description="A unique key per gift (a UUID is best), at most 255 characters."),
+        ],
+        request=GiftRequestSerializer,
+        responses={
+            201: GiftDecisionSerializer,
+            400: OpenApiTypes.OBJECT,
+            422: ERROR,
+        },
+        examples=[
+            OpenApiExample("A $5 gift", request_only=True,
+                           value={"receiver": "demo_creator", "amount_cents": 500, "currency": "USD",
+                                  "device_id": "5583929b96ada5f6"}),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            return _error(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per gift).", "idempotency_key_missing",
+                          status.HTTP_400_BAD_REQUEST)  # fmt: skip
+        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            return _error(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} "
+                          "characters.", "idempotency_key_invalid", status.HTTP_400_BAD_REQUEST)  # fmt: skip
+        if not isinstance(request.data, dict):
+            return _error("The body must be a JSON object.", "invalid_body", status.HTTP_400_BAD_REQUEST)
+        serializer = GiftRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        data = serializer.validated_data
+        # The body's meaning, not its bytes: key order and whitespace do not make a different request.
+        canonical = {"receiver": data["receiver"].pk, "amount_cents": data["amount_cents"],
+                     "currency": data["currency"], "device_id": data["device_id"]}  # fmt: skip
+        try:
+            gift = gift_decide(
+                sender=request.user, receiver=data["receiver"], amount_cents=data["amount_cents"],
+                currency=data["currency"], device_id=data["device_id"], ip=client_ip(request),
+                idempotency_key=key, body_hash=request_hash_of(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)),
+                country=client_country(request),
+            )  # fmt: skip
+        except IdempotencyKeyReused as exc:
+            return _error(f"{exc} Use a new key for a new gift.", "idempotency_key_reused",
+                          status.HTTP_422_UNPROCESSABLE_ENTITY)  # fmt: skip
+        except GiftError as exc:
+            return _error(str(exc), "invalid_gift", status.HTTP_400_BAD_REQUEST)
+        response = Response(GiftDecisionSerializer(gift).data, status=status.HTTP_201_CREATED)
+        if gift.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response

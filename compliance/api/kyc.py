@@ -1,0 +1,234 @@
+"""KYC for creators over the API: submit personal data and documents, read the outcome and the level.
+
+What a creator sees of their own checks leaves out the screening and high-risk-country results:
+telling someone they matched a sanctions list would tip them off. In their place the list says
+only that a person will look at the submission.
+"""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compliance.kyc.selectors import kyc_status_for_user, kyc_submissions_for_user
+from compliance.kyc.services import KycSubmissionInvalid, kyc_submission_create
+from compliance.models import IdentityDocument, KycSubmission
+
+MANUAL_REVIEW = {
+    "check": "manual_review",
+    "result": "warn",
+    "reason": "Some checks need a person to look at them; we will be in touch.",
+}
+
+
+class IsCreator(permissions.BasePermission):
+    message = "Only creators verify their identity."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and hasattr(request.user, "creator_profile"))
+
+
+# --- Input ------------------------------------------------------------------------------------------
+
+
+class KycDocumentInputSerializer(serializers.Serializer):
+    doc_type = serializers.ChoiceField(choices=IdentityDocument.DocType.choices)
+    number = serializers.CharField(max_length=32)
+    issuing_country = serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2, e.g. GB")
+    issue_date = serializers.DateField(required=False, allow_null=True)
+    expiry_date = serializers.DateField(required=False, allow_null=True)
+    mrz = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="The machine-readable zone, lines separated by \\n."
+    )
+    holder_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class KycSubmissionCreateSerializer(serializers.Serializer):
+    given_names = serializers.CharField(max_length=150)
+    surname = serializers.CharField(max_length=150)
+    aliases = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=10)
+    date_of_birth = serializers.DateField()
+    sex = serializers.ChoiceField(choices=KycSubmission.Sex.choices, required=False, allow_blank=True)
+    nationality = serializers.CharField(min_length=2, max_length=2)
+    address_line1 = serializers.CharField(max_length=200)
+    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    address_country = serializers.CharField(min_length=2, max_length=2)
+    phone_number = serializers.CharField(max_length=32, help_text="E.164, e.g. +447400123456")
+    email = serializers.EmailField()
+    documents = serializers.JSONField(
+        help_text="A JSON array with one object per document (doc_type, number, issuing_country, issue_date, "
+        "expiry_date, mrz, holder_name), in the order of `files`."
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        allow_empty=False,
+        help_text="One JPEG, PNG or PDF per document, in the order of `documents`.",
+    )
+
+    def validate_documents(self, value: object) -> list:
+        if not isinstance(value, list) or not value or not all(isinstance(d, dict) for d in value):
+            raise ValidationError("A non-empty JSON array of document objects.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        # Document errors are named like the service's: "documents[0].doc_type".
+        nested = KycDocumentInputSerializer(data=attrs["documents"], many=True)
+        if not nested.is_valid():
+            # DRF reports a list's errors by index, as a dict (only the failing items) or as a list.
+            by_index = nested.errors.items() if isinstance(nested.errors, dict) else enumerate(nested.errors)
+            raise ValidationError(
+                {f"documents[{i}].{field}": messages for i, errors in by_index for field, messages in errors.items()}
+            )
+        attrs["documents"] = nested.validated_data
+        if len(attrs["documents"]) != len(attrs["files"]):
+            raise ValidationError(
+                {"files": [f"{len(attrs['files'])} file(s) for {len(attrs['documents'])} document(s); one each."]}
+            )
+        return attrs
+
+
+# --- Output -----------------------------------------------------------------------------------------
+
+
+class KycCheckSerializer(serializers.Serializer):
+    check = serializers.CharField()
+    result = serializers.ChoiceField(choices=["pass", "warn", "fail"])
+    reason = serializers.CharField()
+    document = serializers.CharField(required=False)
+
+
+class KycDocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    number_last4 = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IdentityDocument
+        fields = [
+            "id",
+            "doc_type",
+            "issuing_country",
+            "number_last4",
+            "issue_date",
+            "expiry_date",
+            "content_type",
+            "size_bytes",
+            "download_url",
+        ]
+
+    def get_number_last4(self, document: IdentityDocument) -> str:
+        return document.number[-4:]
+
+    def get_download_url(self, document: IdentityDocument) -> str:
+        path = reverse("compliance:kyc-document", kwargs={"document_id": document.public_id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class KycSubmissionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    checks = serializers.SerializerMethodField()
+    documents = KycDocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = KycSubmission
+        fields = [
+            "id",
+            "status",
+            "level",
+            "score",
+            "checks",
+            "given_names",
+            "surname",
+            "date_of_birth",
+            "nationality",
+            "submitted_at",
+            "decided_at",
+            "expires_at",
+            "documents",
+        ]
+
+    @extend_schema_field(KycCheckSerializer(many=True))
+    def get_checks(self, submission: KycSubmission) -> list[dict]:
+        shown = [{k: v for k, v in f.items() if k not in ("internal", "details")} for f in submission.flags]
+        visible = [f for f, raw in zip(shown, submission.flags, strict=True) if not raw.get("internal")]
+        if any(raw.get("internal") and raw.get("result") != "pass" for raw in submission.flags):
+            visible.append(dict(MANUAL_REVIEW))
+        return visible
+
+
+class KycStatusSerializer(serializers.Serializer):
+    level = serializers.IntegerField(help_text="0 none, 1 basic, 2 verified, 3 enhanced")
+    status = serializers.ChoiceField(choices=["none", *KycSubmission.Status.values])
+    expires_at = serializers.DateField(allow_null=True)
+    submission_id = serializers.UUIDField(allow_null=True)
+
+
+# --- Views ------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your KYC submissions, newest first, with each check's result and reason"),
+    retrieve=extend_schema(summary="One of your KYC submissions"),
+)
+class KycSubmissionViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = KycSubmissionSerializer
+    permission_classes = [IsCreator]
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return KycSubmission.objects.none()
+        return kyc_submissions_for_user(user=self.request.user)
+
+    @extend_schema(
+        summary="Submit personal data and identity documents for verification",
+        request={"multipart/form-data": KycSubmissionCreateSerializer},
+        responses={
+            201: KycSubmissionSerializer,
+            400: OpenApiResponse(description="Field name -> list of messages, e.g. `documents[0].file`."),
+            403: OpenApiResponse(description="Not signed in, or not a creator."),
+        },
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        incoming = KycSubmissionCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        files = data.pop("files")
+        documents = [{**meta, "file": upload} for meta, upload in zip(data.pop("documents"), files, strict=True)]
+        try:
+            submission = kyc_submission_create(user=request.user, data=data, documents=documents)
+        except KycSubmissionInvalid as exc:
+            raise ValidationError(exc.errors) from exc
+        body = KycSubmissionSerializer(submission, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class KycStatusView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(summary="Your KYC level, the latest submission's status and when the level lapses",
+                   responses=KycStatusSerializer)  # fmt: skip
+    def get(self, request: Request) -> Response:
+        current = kyc_status_for_user(user=request.user)
+        return Response(
+            KycStatusSerializer(
+                {
+                    "level": current.level,
+                    "status": current.status,
+                    "expires_at": current.expires_at,
+                    "submission_id": current.submission_id,
+                }
+            ).data
+        )

@@ -44,6 +44,9 @@ HOSTING_NETWORKS_FILE = env.str("HOSTING_NETWORKS_FILE", default="")
 
 # Memory for each sort and hash of an EIS pass on PostgreSQL (per transaction, not server-wide).
 EIS_WORK_MEM = env.str("EIS_WORK_MEM", default="256MB")
+# Run an EIS pass's independent steps on two PostgreSQL connections (work tables in a schema of the
+# pass's own instead of temporary tables). Off: one connection, temporary tables.
+EIS_SHARED_WORK_TABLES = env.bool("EIS_SHARED_WORK_TABLES", default=True)
 
 if IS_PRODUCTION:
     _missing = [

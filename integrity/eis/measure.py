@@ -1,7 +1,9 @@
 """The set-based measuring pass: events of a time range in, per video-window features out.
 
-Everything happens in temporary tables with aggregate and window-function queries, for all videos
-and all windows of the range at once; no video's events are ever loaded into Python. Steps:
+Everything happens in work tables (see ``sql.work_tables``: temporary tables, or a per-pass schema
+shared by two connections) with aggregate and window-function queries, for all videos and all
+windows of the range at once; no video's events are ever loaded into Python. Independent groups of
+steps run side by side where the work tables are shared (``sql.together``). Steps:
 
 1. ``ev``: the range's events, plus the actor lookback before it, with their video's creator.
 2. Actor signals over ``ev``: devices shared by many accounts, metronomic accounts, lockstep
@@ -80,13 +82,17 @@ def measure(cursor, rng: Range, config: ScoringConfig) -> None:
         """,
         params,
     )
-    _actor_signals(cursor, config)
+    # Independent groups of steps; on PostgreSQL outside a transaction they run on two connections.
+    sql.together(cursor, lambda c: _account_signals(c, config), lambda c: _device_signals(c, config))
+    _account_flags(cursor)
     _judge(cursor)
     _viewer_trust(cursor, params)
-    _features(cursor, rng, config)
+    sql.together(cursor, lambda c: _features_counts(c, config), _features_spread)
+    _features_join(cursor)
 
 
-def _actor_signals(cursor, config: ScoringConfig) -> None:
+def _device_signals(cursor, config: ScoringConfig) -> None:
+    """The account-device graph and what comes from it, lockstep likes, and creators' hour profiles."""
     # Which accounts used which devices: the account-device graph, shared devices and creators' own
     # devices all come from these distinct pairs rather than from the events again.
     sql.temp_table(cursor, "graph_edges", "SELECT user_id, device_id FROM ev GROUP BY user_id, device_id",
@@ -104,6 +110,46 @@ def _actor_signals(cursor, config: ScoringConfig) -> None:
         """SELECT device_id, user_id AS creator_user FROM graph_edges
            WHERE user_id IN (SELECT user_id FROM creators_creatorprofile)""",
     )
+    # Lockstep (CopyCatch): two accounts liking the same videos within seconds of each other, on
+    # several videos. Likes are bucketed by the span so the self-join stays an equi-join.
+    span = int(config.lockstep_span_seconds)
+    likes = f"(SELECT user_id, video_id, t, {sql.floor_to('t', span)} AS bk FROM ev WHERE event_type = 'like')"
+    pair = f"{sql.least('a.user_id', 'b.user_id')} AS u1, {sql.greatest('a.user_id', 'b.user_id')} AS u2"
+    sql.temp_table(
+        cursor,
+        "flag_lockstep",
+        f"""
+        WITH likes AS {likes},
+        pairs AS (
+            SELECT {pair}, a.video_id FROM likes a JOIN likes b
+              ON b.video_id = a.video_id AND b.bk = a.bk AND a.user_id < b.user_id AND ABS(b.t - a.t) <= {span}
+            UNION ALL
+            SELECT {pair}, a.video_id FROM likes a JOIN likes b
+              ON b.video_id = a.video_id AND b.bk = a.bk + {span} AND a.user_id <> b.user_id
+             AND ABS(b.t - a.t) <= {span}
+        ),
+        groups AS (
+            SELECT u1, u2 FROM pairs GROUP BY u1, u2
+            HAVING COUNT(DISTINCT video_id) >= {int(config.lockstep_min_videos)}
+        )
+        SELECT user_id, COUNT(*) AS partners
+        FROM (SELECT u1 AS user_id FROM groups UNION ALL SELECT u2 AS user_id FROM groups) members
+        GROUP BY user_id
+        """,
+    )
+    _device_clusters(cursor, config)
+    # Hour of day: each creator's views over the lookback, the profile a window's views are held against.
+    hour = f"({sql.floor_to('t', 3600)} / 3600 % 24)"
+    sql.temp_table(
+        cursor,
+        "f_profile",
+        f"""SELECT creator_id, {hour} AS hour, {sql.as_float("COUNT(*)")} AS n FROM ev
+            WHERE event_type = 'view' GROUP BY creator_id, {hour}""",
+    )
+
+
+def _account_signals(cursor, config: ScoringConfig) -> None:
+    """Per-account timing: impossible rates, metronomic viewing, repeat views."""
     # One ordered pass over each account's events gives both timing signals: impossible rates (more
     # actions within any sliding minute than a person can make) and metronomic viewing (the gaps
     # between an account's views barely vary: a small coefficient of variation). It also marks the
@@ -138,33 +184,6 @@ def _actor_signals(cursor, config: ScoringConfig) -> None:
                     < {float(config.metronomic_max_cv) ** 2} * AVG(gap) * AVG(gap))
         """,
     )
-    # Lockstep (CopyCatch): two accounts liking the same videos within seconds of each other, on
-    # several videos. Likes are bucketed by the span so the self-join stays an equi-join.
-    span = int(config.lockstep_span_seconds)
-    likes = f"(SELECT user_id, video_id, t, {sql.floor_to('t', span)} AS bk FROM ev WHERE event_type = 'like')"
-    pair = f"{sql.least('a.user_id', 'b.user_id')} AS u1, {sql.greatest('a.user_id', 'b.user_id')} AS u2"
-    sql.temp_table(
-        cursor,
-        "flag_lockstep",
-        f"""
-        WITH likes AS {likes},
-        pairs AS (
-            SELECT {pair}, a.video_id FROM likes a JOIN likes b
-              ON b.video_id = a.video_id AND b.bk = a.bk AND a.user_id < b.user_id AND ABS(b.t - a.t) <= {span}
-            UNION ALL
-            SELECT {pair}, a.video_id FROM likes a JOIN likes b
-              ON b.video_id = a.video_id AND b.bk = a.bk + {span} AND a.user_id <> b.user_id
-             AND ABS(b.t - a.t) <= {span}
-        ),
-        groups AS (
-            SELECT u1, u2 FROM pairs GROUP BY u1, u2
-            HAVING COUNT(DISTINCT video_id) >= {int(config.lockstep_min_videos)}
-        )
-        SELECT user_id, COUNT(*) AS partners
-        FROM (SELECT u1 AS user_id FROM groups UNION ALL SELECT u2 AS user_id FROM groups) members
-        GROUP BY user_id
-        """,
-    )
     sql.temp_table(
         cursor,
         "flag_repeat",
@@ -173,7 +192,9 @@ def _actor_signals(cursor, config: ScoringConfig) -> None:
             GROUP BY user_id, video_id, {sql.floor_to("t", 3600)}
             HAVING COUNT(*) > {repeats}""",
     )
-    _device_clusters(cursor, config)
+
+
+def _account_flags(cursor) -> None:
     # Every account-level flag in one row per account, so judging joins once.
     sql.temp_table(
         cursor,
@@ -298,7 +319,8 @@ def _viewer_trust(cursor, params: dict) -> None:
     )
 
 
-def _features(cursor, rng: Range, config: ScoringConfig) -> None:
+def _features_counts(cursor, config: ScoringConfig) -> None:
+    """Per window: counts, valid counts, distinct accounts, reports, hostile traffic, device diversity."""
     counts = ", ".join(
         f"SUM(CASE WHEN event_type = '{t}' THEN 1 ELSE 0 END) AS n_{t}, "
         f"SUM(CASE WHEN event_type = '{t}' AND reason IS NULL THEN 1 ELSE 0 END) AS valid_{t}"
@@ -357,23 +379,28 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
         GROUP BY j.video_id, j.bucket
         """,
     )
-    # Diversity among everything that engaged: Shannon entropy of devices and of network prefixes.
-    for name, column, extra in (
-        ("f_devices", "device_id", ", SUM(liked) AS liker_devices"),
-        ("f_prefixes", "prefix", ""),
-    ):
-        sql.temp_table(
-            cursor,
-            name,
-            f"""
-            SELECT video_id, bucket, LN(SUM(n)) - SUM(n * LN(n)) / SUM(n) AS entropy, COUNT(*) AS distinct_values
-                   {extra}
-            FROM (SELECT video_id, bucket, {column}, {sql.as_float("COUNT(*)")} AS n,
-                         MAX(CASE WHEN event_type = 'like' THEN 1 ELSE 0 END) AS liked
-                  FROM judged GROUP BY video_id, bucket, {column}) per_value
-            GROUP BY video_id, bucket
-            """,
-        )
+    _entropy(cursor, "f_devices", "device_id", ", SUM(liked) AS liker_devices")
+
+
+def _entropy(cursor, name: str, column: str, extra: str = "") -> None:
+    """Diversity among everything that engaged: Shannon entropy of the column's values per window."""
+    sql.temp_table(
+        cursor,
+        name,
+        f"""
+        SELECT video_id, bucket, LN(SUM(n)) - SUM(n * LN(n)) / SUM(n) AS entropy, COUNT(*) AS distinct_values
+               {extra}
+        FROM (SELECT video_id, bucket, {column}, {sql.as_float("COUNT(*)")} AS n,
+                     MAX(CASE WHEN event_type = 'like' THEN 1 ELSE 0 END) AS liked
+              FROM judged GROUP BY video_id, bucket, {column}) per_value
+        GROUP BY video_id, bucket
+        """,
+    )
+
+
+def _features_spread(cursor) -> None:
+    """Per window: network diversity, the most common watch time, timing of views against the creator's hours."""
+    _entropy(cursor, "f_prefixes", "prefix")
     # Session shape: the share of views with the single most common watch time.
     sql.temp_table(
         cursor,
@@ -385,17 +412,6 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
         GROUP BY video_id, bucket
         """,
     )
-    # Hour of day: the window's views against the creator's profile over the lookback.
-    hour = f"({sql.floor_to('t', 3600)} / 3600 % 24)"
-    sql.temp_table(
-        cursor,
-        "f_profile",
-        f"""SELECT creator_id, {hour} AS hour, {sql.as_float("COUNT(*)")} AS n FROM ev
-            WHERE event_type = 'view' GROUP BY creator_id, {hour}""",
-    )
-    # Timing, in one ordered pass over each window's views: the gaps between views (too regular or
-    # too bursty) and the views per hour against the creator's profile. Rows are sorted by the
-    # absolute hour and then the time, which is the time order, so the per-hour counts share the sort.
     f = sql.as_float
     sql.temp_table(
         cursor,
@@ -427,6 +443,9 @@ def _features(cursor, rng: Range, config: ScoringConfig) -> None:
         FROM shares GROUP BY video_id, bucket
         """,
     )
+
+
+def _features_join(cursor) -> None:
     sql.temp_table(
         cursor,
         "features",

@@ -5,6 +5,7 @@ reason is unchanged and a trust score that is unchanged are left as they are, so
 range with the same scoring version changes nothing.
 """
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -61,23 +62,28 @@ def run_pass(*, start: datetime, end: datetime, granularity: str, config: Scorin
     began = time.perf_counter()
     rng = Range(start, end, WINDOW_SECONDS[granularity])
     now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if sql.is_postgres():
-            # The pass is a handful of large hash aggregates and sorts: give them memory for this
-            # transaction only, instead of letting each one spill to disk at the 4 MB default.
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.EIS_WORK_MEM])
-        measure(cursor, rng, config)
-        if granularity == "day":  # the daily pass is the authoritative judge of each engagement
-            with sql.step("store judgements"):
-                _store_judgements(cursor, rng, config)
-        with sql.step("store trust"):
-            _store_trust(cursor, config, now)
-        with sql.step("store windows"):
-            windows, written, events, invalid = _store_windows(cursor, rng, granularity, config, now)
-        if granularity == "day":
-            with sql.step("refresh current"):
-                _refresh_current(cursor, config, now)
-        sql.drop_temp_tables(cursor, [*TEMP_TABLES, "new_windows"])
+    # On PostgreSQL outside a transaction (workers, commands) the work tables are shared between two
+    # connections so that independent steps use both cores; inside one (tests, callers that hold a
+    # transaction) they are temporary tables. Either way, what is stored is written in one transaction.
+    shared = sql.is_postgres() and settings.EIS_SHARED_WORK_TABLES and not connection.in_atomic_block
+    outer = contextlib.nullcontext() if shared else transaction.atomic()
+    with outer, sql.work_tables(work_mem=settings.EIS_WORK_MEM, shared=shared):
+        with connection.cursor() as cursor:
+            measure(cursor, rng, config)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if granularity == "day":  # the daily pass is the authoritative judge of each engagement
+                with sql.step("store judgements"):
+                    _store_judgements(cursor, rng, config)
+            with sql.step("store trust"):
+                _store_trust(cursor, config, now)
+            with sql.step("store windows"):
+                windows, written, events, invalid = _store_windows(cursor, rng, granularity, config, now)
+            if granularity == "day":
+                with sql.step("refresh current"):
+                    _refresh_current(cursor, config, now)
+            cursor.execute("DROP TABLE IF EXISTS new_windows")
+            if not shared:
+                sql.drop_temp_tables(cursor, TEMP_TABLES)
     result = PassResult(granularity, start, end, config.version, windows, written, events, invalid,
                         time.perf_counter() - began)  # fmt: skip
     logger.info(

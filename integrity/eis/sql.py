@@ -4,12 +4,19 @@ Django registers LN, REGEXP and friends on its SQLite connections, so the measur
 and only these fragments change.
 """
 
+import contextvars
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.db import connection
+
+# The schema of the current pass's work tables when they are shared between connections (see
+# work_tables); None: session-private temporary tables.
+_schema: contextvars.ContextVar[str | None] = contextvars.ContextVar("eis_work_schema", default=None)
 
 logger = logging.getLogger("integrity.eis.steps")
 
@@ -76,14 +83,104 @@ def step(name: str):
 
 def temp_table(cursor, name: str, select_sql: str, params: dict | None = None, *, index: str | None = None) -> None:
     """A temporary table from a query, with an optional index on the given columns, analysed."""
+    schema = _schema.get()
     with step(name):
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
+        if schema:
+            cursor.execute(f"DROP TABLE IF EXISTS {schema}.{name}")
+            cursor.execute(f"CREATE UNLOGGED TABLE {schema}.{name} AS {select_sql}", params or None)
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
         if index:
             # SQLite needs a name; a fresh one, since a renamed table keeps its index's name.
             cursor.execute(f"CREATE INDEX {name}_{uuid.uuid4().hex[:8]} ON {name} ({index})")
         if is_postgres():
             cursor.execute(f"ANALYZE {name}")
+
+
+@contextmanager
+def work_tables(*, work_mem: str, shared: bool):
+    """Where a pass keeps its work tables, for the duration of the ``with`` block.
+
+    Shared (PostgreSQL, only outside a transaction): UNLOGGED tables in a schema of their own,
+    committed as they are made, so that a second connection can read them and ``together`` can run
+    independent steps on both of a two-core machine's cores. The schema is dropped at the end, and
+    schemas a killed worker left behind are dropped by the next pass after a day. Otherwise:
+    temporary tables, private to the session, gone with it. Yields whether the tables are shared.
+    """
+    if not shared:
+        if is_postgres():
+            with connection.cursor() as cursor:  # for this transaction only
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        yield False
+        return
+    schema = f"eis_work_{int(time.time())}_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        _drop_abandoned(cursor)
+        cursor.execute(f"CREATE SCHEMA {schema}")
+        cursor.execute("SELECT set_config('work_mem', %s, false), set_config('search_path', %s, false)",
+                       [work_mem, f"{schema}, public"])  # fmt: skip
+    token = _schema.set(schema)
+    try:
+        yield True
+    finally:
+        _schema.reset(token)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            cursor.execute("RESET work_mem; RESET search_path")
+
+
+def _drop_abandoned(cursor, older_than_seconds: int = 86_400) -> None:
+    cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'eis\\_work\\_%%'")
+    for (name,) in cursor.fetchall():
+        started = name.split("_")[2]
+        if started.isdigit() and int(started) < time.time() - older_than_seconds:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+def together(cursor, *groups: Callable) -> None:
+    """Run independent groups of steps; each group gets a cursor and runs its steps in order.
+
+    With shared work tables the groups after the first run in threads, each on a connection of its
+    own (Django gives every thread one), while the first runs on ``cursor``; otherwise one after
+    another on ``cursor``.
+    """
+    schema = _schema.get()
+    if not schema:
+        for group in groups:
+            group(cursor)
+        return
+    errors: list[BaseException] = []
+    work_mem = _setting(cursor, "work_mem")
+
+    def run(group: Callable) -> None:
+        token = _schema.set(schema)
+        try:
+            with connection.cursor() as own:
+                own.execute("SELECT set_config('work_mem', %s, false), set_config('search_path', %s, false)",
+                            [work_mem, f"{schema}, public"])  # fmt: skip
+                group(own)
+        except BaseException as exc:  # handed to the calling thread below
+            errors.append(exc)
+        finally:
+            _schema.reset(token)
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(group,), name="eis-together") for group in groups[1:]]
+    for thread in threads:
+        thread.start()
+    try:
+        groups[0](cursor)
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _setting(cursor, name: str) -> str:
+    cursor.execute("SELECT current_setting(%s)", [name])
+    return cursor.fetchone()[0]
 
 
 def drop_temp_tables(cursor, names: list[str]) -> None:

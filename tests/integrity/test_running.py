@@ -89,3 +89,52 @@ def test_alignment_of_ranges():
 
     assert align(datetime(2026, 11, 10, 13, 45, tzinfo=UTC), "day") == datetime(2026, 11, 10, tzinfo=UTC)
     assert align(datetime(2026, 11, 10, 13, 45, tzinfo=UTC), "hour") == datetime(2026, 11, 10, 13, tzinfo=UTC)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_compute_exactly_what_one_does(settings, monkeypatch):
+    """Outside a transaction the pass shares its work tables between two connections: same results."""
+    import threading
+
+    from django.db import connection
+
+    from integrity.eis import sql
+    from integrity.eis.config import CURRENT
+    from integrity.eis.pipeline import run_pass
+    from integrity.models import InvalidEngagement, ViewerTrust
+
+    demo_world_seed(config=WorldConfig(seed=5, creators=24, viewers=600, days=7, events=20_000))
+    start, end = datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC)
+
+    def stored() -> tuple:
+        return (
+            sorted(EngagementWindow.objects.values_list("video_id", "window_start", "content_hash")),
+            sorted(InvalidEngagement.objects.values_list("event_id", "reason")),
+            sorted(ViewerTrust.objects.values_list("user_id", "score")),
+        )
+
+    def clear() -> None:
+        EngagementWindow.objects.all().delete()
+        InvalidEngagement.objects.all().delete()
+        ViewerTrust.objects.all().delete()
+
+    settings.EIS_SHARED_WORK_TABLES = False
+    one = run_pass(start=start, end=end, granularity="day", config=CURRENT)
+    alone = stored()
+    clear()
+    settings.EIS_SHARED_WORK_TABLES = True
+    threads = set()
+    original = sql.temp_table
+    monkeypatch.setattr(sql, "temp_table", lambda *a, **k: (threads.add(threading.current_thread().name),
+                                                             original(*a, **k))[1])  # fmt: skip
+    two = run_pass(start=start, end=end, granularity="day", config=CURRENT)
+
+    assert two.windows == one.windows > 100
+    assert "eis-together" in threads  # some steps really ran on the second connection
+    assert stored() == alone
+    with connection.cursor() as cursor:  # the pass's schema is gone, and so are its settings
+        cursor.execute("SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'eis_work_%%'")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SHOW search_path")
+        assert "eis_work" not in cursor.fetchone()[0]

@@ -85,8 +85,7 @@ def measure(cursor, rng: Range, config: ScoringConfig) -> None:
     # Independent groups of steps; on PostgreSQL outside a transaction they run on two connections.
     sql.together(cursor, lambda c: _account_signals(c, config), lambda c: _device_signals(c, config))
     _account_flags(cursor)
-    _judge(cursor)
-    _viewer_trust(cursor, params)
+    sql.together(cursor, _judge, lambda c: _viewer_trust(c, params))
     sql.together(cursor, lambda c: _features_counts(c, config), _features_spread)
     _features_join(cursor)
 

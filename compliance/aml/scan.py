@@ -18,12 +18,13 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from compliance.audit import audit
 from compliance.models import AmlAlert, GiftDecision, GiftRequest
 
 from .config import AmlConfig, config_for
 from .graph import cycles_in_windows
 from .limits import dollars
-from .services import audit, case_for_subject
+from .services import case_for_subject
 
 logger = logging.getLogger(__name__)
 

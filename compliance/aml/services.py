@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from compliance.models import AmlAlert, AmlCase, AuditEvent, CaseAttachment, CaseComment, GiftRequest
+from compliance.audit import audit
+from compliance.models import AmlAlert, AmlCase, CaseAttachment, CaseComment, GiftRequest
 from creators.models import CreatorProfile, User
 from integrity.network import network_origin
 
@@ -44,17 +45,6 @@ class IdempotencyKeyReused(GiftError):
 
 class CaseStateError(Exception):
     """The case is not in a state that allows this change."""
-
-
-def subject_of(instance) -> str:
-    return f"{instance._meta.app_label}.{instance._meta.model_name}:{instance.pk}"
-
-
-def audit(*, actor: User | None, action: str, instance, before: dict | None = None, after: dict | None = None,
-          reason: str = "") -> AuditEvent:  # fmt: skip
-    return AuditEvent.objects.create(
-        actor=actor, action=action, subject=subject_of(instance), before=before or {}, after=after or {}, reason=reason
-    )
 
 
 def _lock_parties(*, sender_id: int, receiver_id: int) -> None:

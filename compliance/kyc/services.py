@@ -38,7 +38,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
-from compliance.models import AuditEvent, IdentityDocument, KycReview, KycSubmission, SanctionsList
+from compliance.audit import audit, subject_of
+from compliance.models import IdentityDocument, KycReview, KycSubmission, SanctionsList
 
 from . import checks
 from .checks import FAIL, PASS, WARN, CheckResult, DocumentData, PersonData
@@ -387,10 +388,10 @@ def kyc_submission_create(*, user, data: Mapping, documents: Sequence[Mapping]) 
                 saved_files.append(document)
                 document.save()
             failed = [r for r in results if r.result != PASS]
-            AuditEvent.objects.create(
+            audit(
                 actor=None,
                 action="kyc.checks_decided",
-                subject=submission.audit_subject,
+                instance=submission,
                 before={"status": Status.SUBMITTED},
                 after={"status": submission.status, "level": submission.level, "score": submission.score},
                 reason="; ".join(f"{r.check}: {r.result}" for r in failed) or "every check passed",
@@ -481,10 +482,10 @@ def kyc_review_decide(*, submission: KycSubmission, reviewer, decision: str, rea
             to_status=submission.status,
             level=submission.level,
         )
-        AuditEvent.objects.create(
+        audit(
             actor=reviewer,
             action=f"kyc.review_{decision}",
-            subject=submission.audit_subject,
+            instance=submission,
             before=before,
             after=after,
             reason=reason,
@@ -506,10 +507,10 @@ def kyc_submissions_expire(*, today: date | None = None, chunk_size: int = 500) 
             with transaction.atomic():
                 if not KycSubmission.objects.filter(pk=pk, status=status).update(status=Status.EXPIRED, level=0):
                     continue  # decided meanwhile: the next batch reads its new status
-                AuditEvent.objects.create(
+                audit(
                     actor=None,
                     action="kyc.expired",
-                    subject=f"compliance.kycsubmission:{pk}",
+                    subject=subject_of(model=KycSubmission, pk=pk),
                     before={"status": status, "level": level},
                     after={"status": Status.EXPIRED, "level": 0},
                     reason=f"The identity document expired on {expires_at}.",

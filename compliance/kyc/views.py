@@ -15,7 +15,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from compliance.models import AuditEvent, IdentityDocument
+from compliance.audit import audit
+from compliance.models import IdentityDocument
 from compliance.models.kyc import DOCUMENT_CONTENT_TYPES
 
 
@@ -32,10 +33,10 @@ def identity_document_download(request: HttpRequest, document_id: uuid.UUID) -> 
             raise Http404("No such document.")
         if not request.user.has_perm("compliance.view_identitydocument"):
             raise PermissionDenied("Viewing identity documents needs the compliance permission.")
-        AuditEvent.objects.create(
+        audit(
             actor=request.user,
             action="kyc.document_viewed",
-            subject=f"compliance.identitydocument:{document.pk}",
+            instance=document,
             after={"submission": document.submission_id},
         )
     try:

@@ -116,7 +116,9 @@ class KycSubmission(models.Model):
 
     @property
     def audit_subject(self) -> str:
-        return f"compliance.kycsubmission:{self.pk}"
+        from compliance.audit import subject_of
+
+        return subject_of(self)
 
 
 # The content types an identity document may have, by what its bytes say (see kyc/documents.py).

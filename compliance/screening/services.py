@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from compliance.models import AuditEvent, SanctionsEntry, SanctionsList, SanctionsName
+from compliance.audit import audit
+from compliance.models import SanctionsEntry, SanctionsList, SanctionsName
 
 from . import screening_index_forget
 from .normalize import NORMALIZATION_VERSION, name_normalize
@@ -103,9 +104,10 @@ def sanctions_list_load(
             SanctionsList.objects.filter(pk=current.pk, active=True).update(active=False)
         SanctionsList.objects.filter(pk=listing.pk).update(active=True)
         listing.active = True
-        AuditEvent.objects.create(
+        audit(
+            actor=None,
             action="sanctions_list.loaded",
-            subject=f"compliance.sanctionslist:{listing.pk}",
+            instance=listing,
             before={"active_list": current.pk if current else None},
             after={"kind": kind, "entries": len(parsed.parties), "names": len(names), "content_hash": content_hash,
                    "source": listing.source},

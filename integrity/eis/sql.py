@@ -11,12 +11,25 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection
 
-# The schema of the current pass's work tables when they are shared between connections (see
-# work_tables); None: session-private temporary tables.
-_schema: contextvars.ContextVar[str | None] = contextvars.ContextVar("eis_work_schema", default=None)
+
+@dataclass(frozen=True)
+class _SharedWork:
+    schema: str
+    work_mem: str
+
+    def enter(self, cursor) -> None:
+        """Point a connection's session at the work tables, with the pass's memory."""
+        cursor.execute("SELECT set_config('work_mem', %s, false), set_config('search_path', %s, false)",
+                       [self.work_mem, f"{self.schema}, public"])  # fmt: skip
+
+
+# The current pass's work tables when they are shared between connections (see work_tables);
+# None: session-private temporary tables.
+_shared: contextvars.ContextVar[_SharedWork | None] = contextvars.ContextVar("eis_shared_work", default=None)
 
 logger = logging.getLogger("integrity.eis.steps")
 
@@ -83,11 +96,11 @@ def step(name: str):
 
 def temp_table(cursor, name: str, select_sql: str, params: dict | None = None, *, index: str | None = None) -> None:
     """A temporary table from a query, with an optional index on the given columns, analysed."""
-    schema = _schema.get()
+    shared = _shared.get()
     with step(name):
-        if schema:
-            cursor.execute(f"DROP TABLE IF EXISTS {schema}.{name}")
-            cursor.execute(f"CREATE UNLOGGED TABLE {schema}.{name} AS {select_sql}", params or None)
+        if shared:
+            cursor.execute(f"DROP TABLE IF EXISTS {shared.schema}.{name}")
+            cursor.execute(f"CREATE UNLOGGED TABLE {shared.schema}.{name} AS {select_sql}", params or None)
         else:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
@@ -114,19 +127,18 @@ def work_tables(*, work_mem: str, shared: bool):
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
         yield False
         return
-    schema = f"eis_work_{int(time.time())}_{uuid.uuid4().hex[:8]}"
+    work = _SharedWork(f"eis_work_{int(time.time())}_{uuid.uuid4().hex[:8]}", work_mem)
     with connection.cursor() as cursor:
         _drop_abandoned(cursor)
-        cursor.execute(f"CREATE SCHEMA {schema}")
-        cursor.execute("SELECT set_config('work_mem', %s, false), set_config('search_path', %s, false)",
-                       [work_mem, f"{schema}, public"])  # fmt: skip
-    token = _schema.set(schema)
+        cursor.execute(f"CREATE SCHEMA {work.schema}")
+        work.enter(cursor)
+    token = _shared.set(work)
     try:
         yield True
     finally:
-        _schema.reset(token)
+        _shared.reset(token)
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            cursor.execute(f"DROP SCHEMA IF EXISTS {work.schema} CASCADE")
             cursor.execute("RESET work_mem; RESET search_path")
 
 
@@ -145,25 +157,23 @@ def together(cursor, *groups: Callable) -> None:
     own (Django gives every thread one), while the first runs on ``cursor``; otherwise one after
     another on ``cursor``.
     """
-    schema = _schema.get()
-    if not schema:
+    work = _shared.get()
+    if not work:
         for group in groups:
             group(cursor)
         return
     errors: list[BaseException] = []
-    work_mem = _setting(cursor, "work_mem")
 
     def run(group: Callable) -> None:
-        token = _schema.set(schema)
+        token = _shared.set(work)
         try:
             with connection.cursor() as own:
-                own.execute("SELECT set_config('work_mem', %s, false), set_config('search_path', %s, false)",
-                            [work_mem, f"{schema}, public"])  # fmt: skip
+                work.enter(own)
                 group(own)
         except BaseException as exc:  # handed to the calling thread below
             errors.append(exc)
         finally:
-            _schema.reset(token)
+            _shared.reset(token)
             connection.close()
 
     threads = [threading.Thread(target=run, args=(group,), name="eis-together") for group in groups[1:]]
@@ -176,11 +186,6 @@ def together(cursor, *groups: Callable) -> None:
             thread.join()
     if errors:
         raise errors[0]
-
-
-def _setting(cursor, name: str) -> str:
-    cursor.execute("SELECT current_setting(%s)", [name])
-    return cursor.fetchone()[0]
 
 
 def drop_temp_tables(cursor, names: list[str]) -> None:

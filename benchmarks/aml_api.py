@@ -58,6 +58,7 @@ def seed(*, senders: int, creators: int, history: int) -> tuple[list[tuple[str, 
 
     from compliance.models import GiftRequest
     from creators.models import CreatorProfile, User
+    from payouts import ledger
     from integrity.network import network_origin
     from valuetok.bulk import copy_rows
 
@@ -103,6 +104,15 @@ def seed(*, senders: int, creators: int, history: int) -> tuple[list[tuple[str, 
 
         with connection.cursor() as cursor:
             copy_rows(cursor, GiftRequest._meta.db_table, fields, rows())
+        # A gift spends the sender's wallet: fund every wallet through the ledger, in one bulk post.
+        outside = ledger.account_for(kind=ledger.AccountKind.EXTERNAL)
+        ledger.entries_post(entries=[
+            ledger.EntrySpec(kind="wallet_topup", idempotency_key=f"bench-topup-{person.pk}",
+                             legs=[(outside, -1_000_000_00),
+                                   (ledger.account_for(kind=ledger.AccountKind.VIEWER_WALLET, owner=person),
+                                    1_000_000_00)])
+            for person in people
+        ])  # fmt: skip
     with connection.cursor() as cursor:  # outside the transaction: VACUUM sets the visibility map for index-only scans
         cursor.execute(f"VACUUM ANALYZE {GiftRequest._meta.db_table}")
         cursor.execute("CHECKPOINT")  # so that the seeding's writes are not flushed during the measurement

@@ -235,8 +235,15 @@ def case_resolve(*, case: AmlCase, resolution: str, reason: str, actor: User) ->
     now = timezone.now()
     changes = {"status": AmlCase.Status.RESOLVED, "resolution": resolution, "resolution_reason": reason.strip(),
                "resolved_at": now, "resolved_by_id": actor.pk}  # fmt: skip
-    return _move(case=case, allowed_from={AmlCase.Status.OPEN, AmlCase.Status.INVESTIGATING}, changes=changes,
-                 actor=actor, action="aml.case.resolved", reason=reason.strip())  # fmt: skip
+    # The held gifts the case was about are booked or refused in the same transaction as the
+    # resolution (payouts imports this module, hence the import here).
+    from payouts.gifts import gift_bookings_settle_for_case
+
+    with transaction.atomic():
+        resolved = _move(case=case, allowed_from={AmlCase.Status.OPEN, AmlCase.Status.INVESTIGATING},
+                         changes=changes, actor=actor, action="aml.case.resolved", reason=reason.strip())  # fmt: skip
+        gift_bookings_settle_for_case(case=resolved, actor=actor)
+    return resolved
 
 
 def case_reopen(*, case: AmlCase, reason: str, actor: User) -> AmlCase:

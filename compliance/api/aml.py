@@ -23,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.aml.services import GiftError, IdempotencyKeyReused, gift_decide, request_hash_of
+from compliance.aml.services import GiftError, IdempotencyKeyReused, request_hash_of
 from compliance.models import GiftRequest
 from creators.models import CreatorProfile
+from payouts.gifts import WalletBalanceTooLow, gift_send
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -117,7 +118,9 @@ class GiftView(APIView):
             "Decides in real time whether the gift is allowed, held for review or blocked, and stores the decision "
             "with every rule that fired (visible to staff). Requires an Idempotency-Key header: repeating a request "
             "with the same key and body returns the stored answer with `Idempotent-Replayed: true`; the same key "
-            "with a different body is refused with 422."
+            "with a different body is refused with 422. A gift larger than the sender's gift wallet (less gifts "
+            "still held for review) is refused with 400 `insufficient_wallet_balance` and nothing is stored; an "
+            "allowed gift moves the money to the creator at once, a held one when its review clears it."
         ),
         parameters=[
             OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
@@ -153,7 +156,8 @@ class GiftView(APIView):
         canonical = {"receiver": data["receiver"].pk, "amount_cents": data["amount_cents"],
                      "currency": data["currency"], "device_id": data["device_id"]}  # fmt: skip
         try:
-            gift = gift_decide(
+            # gift_send checks the sender's wallet, asks gift_decide and books the outcome in the ledger.
+            gift = gift_send(
                 sender=request.user, receiver=data["receiver"], amount_cents=data["amount_cents"],
                 currency=data["currency"], device_id=data["device_id"], ip=client_ip(request),
                 idempotency_key=key, body_hash=request_hash_of(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)),
@@ -162,6 +166,8 @@ class GiftView(APIView):
         except IdempotencyKeyReused as exc:
             return _error(f"{exc} Use a new key for a new gift.", "idempotency_key_reused",
                           status.HTTP_422_UNPROCESSABLE_ENTITY)  # fmt: skip
+        except WalletBalanceTooLow as exc:
+            return _error(str(exc), "insufficient_wallet_balance", status.HTTP_400_BAD_REQUEST)
         except GiftError as exc:
             return _error(str(exc), "invalid_gift", status.HTTP_400_BAD_REQUEST)
         response = Response(GiftDecisionSerializer(gift).data, status=status.HTTP_201_CREATED)

@@ -8,15 +8,22 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import GiftRequest
+from payouts.gifts import wallet_topup
 from tests.compliance.aml_support import account, creator, past_gift
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/gifts/"
 
 
+def funded(user, cents: int = 200_000_000):
+    """Gifts are paid from the sender's gift wallet: top it up well past any amount asked below."""
+    wallet_topup(viewer=user, amount_cents=cents, idempotency_key=f"test-{user.pk}", reference="test")
+    return user
+
+
 @pytest.fixture
 def sender():
-    return account(age_days=120)
+    return funded(account(age_days=120))
 
 
 @pytest.fixture
@@ -117,7 +124,7 @@ def test_an_overlong_idempotency_key_is_refused(client, receiver):
 
 def test_two_senders_may_use_the_same_key(client, receiver):
     other = APIClient(REMOTE_ADDR="81.2.69.161")
-    other.force_authenticate(account(age_days=120))
+    other.force_authenticate(funded(account(age_days=120)))
 
     assert _post(client, _body(receiver)).status_code == 201
     assert _post(other, _body(receiver)).status_code == 201

@@ -1,0 +1,412 @@
+"""Payout runs: create, compute (a preview, no money moves), commit (one transaction).
+
+State machine: draft -> computed -> committed; draft or computed -> failed (with the error). A
+computed run can be computed again (its lines are replaced). Commit is a compare-and-set under a
+row lock, inside the same transaction as every journal entry it posts: a second commit of the same
+run, or two at once, write nothing more, and a commit killed half way leaves nothing behind (the
+run stays computed and a retry commits once). Each creator's entry carries an idempotency key
+built from the run's public id, so even a commit racing past the status check cannot post twice.
+
+Where the money goes, per paid creator, in one entry (legs omitted when zero):
+platform_revenue -gross; platform_fees +(tier fee + margin adjustment); safety_reserve(creator)
++reserve; creator_available (KYC level >= 1) or creator_held (level 0) +net.
+"""
+
+import logging
+from calendar import monthrange
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from compliance.selectors import kyc_levels_for_users
+from creators.models import User
+from integrity.eis.config import CURRENT as CURRENT_SCORING
+from integrity.services import daily_windows_ensure
+from payouts import ledger
+from payouts.models import AccountKind, JournalLeg, LedgerAccount, PayoutAllocation, PayoutRun, PayoutVideoLine
+from valuetok.bulk import copy_rows
+
+from .config import SplitConfig, split_config_from_settings
+from .math import split_pool
+from .units import CreatorUnits, video_lines_write
+
+logger = logging.getLogger(__name__)
+
+Status = PayoutRun.Status
+Granularity = PayoutRun.Granularity
+Excluded = PayoutAllocation.Excluded
+Destination = PayoutAllocation.Destination
+
+# A creator's allocation lands in available money from this KYC level; below, in held money.
+AVAILABLE_FROM_KYC_LEVEL = 1
+ALLOCATION_ENTRY_KIND = "allocation"
+
+
+class PayoutRunError(Exception):
+    """A run that cannot be created, computed or committed; the message says why."""
+
+
+# --- Periods ---------------------------------------------------------------------------------------
+def period_bounds(*, granularity: str, period_start: date) -> tuple[date, date]:
+    """[start, end) of a daily or monthly period; a monthly period must start on the 1st."""
+    if granularity == Granularity.DAILY:
+        return period_start, period_start + timedelta(days=1)
+    if granularity == Granularity.MONTHLY:
+        if period_start.day != 1:
+            raise PayoutRunError(f"a monthly period starts on the 1st, got {period_start.isoformat()}")
+        days = monthrange(period_start.year, period_start.month)[1]
+        return period_start, period_start + timedelta(days=days)
+    raise PayoutRunError(f"granularity must be daily or monthly, got {granularity!r}")
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+# --- Accounts in bulk ------------------------------------------------------------------------------
+def _platform_account(kind: str) -> LedgerAccount:
+    return ledger.account_for(kind=kind)
+
+
+def accounts_for_owners(*, kind: str, owner_ids) -> dict[int, LedgerAccount]:
+    """Per-user accounts of one kind for many owners at once (created where missing): owner id ->
+    account. ``ledger.account_for`` does one owner per query, too slow for 100k creators."""
+    ids = sorted({int(i) for i in owner_ids})
+    found: dict[int, LedgerAccount] = {}
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(kind=kind, owner_id=owner) for owner in chunk], ignore_conflicts=True, batch_size=2_000
+        )
+        for account in LedgerAccount.objects.filter(kind=kind, owner_id__in=chunk).only("id", "kind", "owner_id"):
+            found[account.owner_id] = account
+    return found
+
+
+def platform_revenue_balance() -> int:
+    return ledger.balance_of(account=_platform_account(AccountKind.PLATFORM_REVENUE))
+
+
+# --- Create ----------------------------------------------------------------------------------------
+def payout_run_create(
+    *, granularity: str, period_start: date, pool_cents: int, created_by: User | None = None
+) -> PayoutRun:
+    """A draft run for the period. Refused when the pool is not a positive whole number of cents,
+    exceeds what platform revenue holds, or the period already has a run that has not failed."""
+    if isinstance(pool_cents, bool) or not isinstance(pool_cents, int) or pool_cents <= 0:
+        raise PayoutRunError(f"pool_cents must be a positive whole number of cents, got {pool_cents!r}")
+    start, end = period_bounds(granularity=granularity, period_start=period_start)
+    if end > timezone.now().date():
+        raise PayoutRunError(f"the period {start.isoformat()} to {end.isoformat()} has not ended yet")
+    available = platform_revenue_balance()
+    if pool_cents > available:
+        raise PayoutRunError(f"the pool of {pool_cents} cents exceeds platform revenue's {available} cents")
+    existing = PayoutRun.objects.filter(granularity=granularity, period_start=start).exclude(status=Status.FAILED)
+    if existing.exists():
+        raise PayoutRunError(f"a {granularity} run for {start.isoformat()} already exists ({existing.first().status})")
+    run = PayoutRun.objects.create(
+        granularity=granularity, period_start=start, period_end=end, pool_cents=pool_cents, created_by=created_by
+    )
+    logger.info("payout_run_created run=%s granularity=%s period=%s pool=%s", run.public_id, granularity, start,
+                pool_cents)  # fmt: skip
+    return run
+
+
+def _fail(run_id: int, message: str) -> None:
+    PayoutRun.objects.filter(id=run_id, status__in=[Status.DRAFT, Status.COMPUTED]).update(
+        status=Status.FAILED, error=message[:4000]
+    )
+    logger.warning("payout_run_failed run_id=%s error=%s", run_id, message)
+
+
+# --- Compute ---------------------------------------------------------------------------------------
+def _exclusions(units: CreatorUnits, config: SplitConfig) -> np.ndarray:
+    reasons = np.full(len(units), "", dtype=object)
+    few = units.unique_viewers < config.min_unique_viewers
+    bot = np.nan_to_num(units.trust_score, nan=np.inf) < config.likely_bot_trust_below
+    reasons[few] = Excluded.FEW_VIEWERS
+    reasons[bot] = Excluded.LIKELY_BOT
+    reasons[~units.is_active] = Excluded.INACTIVE
+    return reasons
+
+
+ALLOCATION_COLUMNS = [
+    "run_id", "creator_id", "videos", "engagement_units", "unique_viewers", "trust_multiplier", "value_units",
+    "share", "eligible", "excluded_reason", "kyc_level", "cap_cents", "capped", "gross_cents", "fee_cents",
+    "fee_tier", "margin_adjustment_cents", "reserve_cents", "net_cents", "destination",
+]  # fmt: skip
+
+
+def payout_run_compute(*, run_id: int, ensure_windows: bool = True) -> PayoutRun:
+    """Compute the run's breakdown (video lines, creator allocations, totals); moves no money.
+
+    Missing daily EIS windows of the period are computed first through integrity. Errors that no
+    retry can fix (nobody eligible, bad settings) mark the run failed, with the reason.
+    """
+    run = PayoutRun.objects.get(id=run_id)
+    if run.status not in (Status.DRAFT, Status.COMPUTED):
+        raise PayoutRunError(f"run {run.public_id} is {run.status}; only draft or computed runs can be computed")
+    start, end = _moment(run.period_start), _moment(run.period_end)
+    try:
+        config = split_config_from_settings()
+    except ValueError as exc:
+        _fail(run.id, f"settings: {exc}")
+        raise PayoutRunError(str(exc)) from exc
+    if ensure_windows:
+        daily_windows_ensure(start=start, end=end, scoring_version=CURRENT_SCORING.version)
+    try:
+        with transaction.atomic():
+            run = PayoutRun.objects.select_for_update().get(id=run_id)
+            if run.status not in (Status.DRAFT, Status.COMPUTED):
+                raise PayoutRunError(f"run {run.public_id} became {run.status} meanwhile")
+            PayoutAllocation.objects.filter(run=run).delete()
+            PayoutVideoLine.objects.filter(run=run).delete()
+            units = video_lines_write(run_id=run.id, config=config, start=start, end=end,
+                                      scoring_version=CURRENT_SCORING.version)  # fmt: skip
+            _allocations_write(run, units, config)
+    except PayoutRunError as exc:
+        _fail(run_id, str(exc))
+        raise
+    run.refresh_from_db()
+    logger.info(
+        "payout_run_computed run=%s creators_paid=%s excluded=%s allocated=%s fees=%s reserve=%s carried=%s",
+        run.public_id, run.creators_paid, run.creators_excluded, run.allocated_cents,
+        run.fees_cents + run.margin_adjustment_cents, run.reserve_cents, run.carried_forward_cents,
+    )  # fmt: skip
+    return run
+
+
+def _allocations_write(run: PayoutRun, units: CreatorUnits, config: SplitConfig) -> None:
+    n = len(units)
+    reasons = _exclusions(units, config)
+    eligible = reasons == ""
+    weights = np.where(eligible, units.value_units, 0.0)
+    if n == 0 or not (weights > 0).any():
+        raise PayoutRunError(
+            f"no eligible creator earned value units in {run.period_start.isoformat()} to {run.period_end.isoformat()}"
+            f" ({n} creators with engagement, {int((~eligible).sum())} excluded)"
+        )
+    levels_by_user = kyc_levels_for_users(user_ids=units.user_id.tolist(), today=run.period_end)
+    levels = np.array([levels_by_user.get(int(u), 0) for u in units.user_id], dtype=np.int64)
+    caps = [config.cap_for_level(int(level)) for level in levels]
+    split = split_pool(
+        pool_cents=run.pool_cents, value_units=weights, caps=caps, keys=units.creator_id,
+        fee_tiers=config.fee_tiers, min_margin_bp=config.min_platform_margin_bp,
+        reserve_rate_bp=config.reserve_rate_bp,
+    )  # fmt: skip
+    total_value = float(weights.sum())
+    held = levels < AVAILABLE_FROM_KYC_LEVEL
+    destination = np.where(split.net + split.reserve + split.fee + split.margin_adjustment > 0,
+                           np.where(held, Destination.HELD, Destination.AVAILABLE), Destination.NONE)  # fmt: skip
+
+    def rows():
+        for i in range(n):
+            yield (
+                run.id, int(units.creator_id[i]), int(units.videos[i]), float(units.engagement_units[i]),
+                int(units.unique_viewers[i]), float(units.trust_multiplier[i]), float(units.value_units[i]),
+                float(weights[i] / total_value), bool(eligible[i]), str(reasons[i]), int(levels[i]),
+                caps[i], bool(split.capped[i]), int(split.gross[i]), int(split.fee[i]), int(split.fee_tier[i]),
+                int(split.margin_adjustment[i]), int(split.reserve[i]), int(split.net[i]), str(destination[i]),
+            )  # fmt: skip
+
+    with connection.cursor() as cursor:
+        copy_rows(cursor, PayoutAllocation._meta.db_table, ALLOCATION_COLUMNS, rows())
+    paid = split.gross > 0
+    PayoutRun.objects.filter(id=run.id).update(
+        status=Status.COMPUTED,
+        config={**config.to_json(), "waterfill_rounds": split.waterfill_rounds},
+        scoring_version=CURRENT_SCORING.version,
+        creators_paid=int(paid.sum()),
+        creators_excluded=int((~eligible).sum()),
+        value_units_total=total_value,
+        allocated_cents=int(split.gross.sum()),
+        fees_cents=int(split.fee.sum()),
+        margin_adjustment_cents=int(split.margin_adjustment.sum()),
+        reserve_cents=int(split.reserve.sum()),
+        net_available_cents=int(split.net[~held].sum()),
+        net_held_cents=int(split.net[held].sum()),
+        carried_forward_cents=int(split.carried_forward),
+        computed_at=timezone.now(),
+        error="",
+    )
+
+
+# --- Commit ----------------------------------------------------------------------------------------
+def _allocation_entries(run: PayoutRun) -> list[ledger.EntrySpec]:
+    lines = list(
+        PayoutAllocation.objects.filter(run=run, gross_cents__gt=0)
+        .order_by("creator_id")
+        .values_list(
+            "id",
+            "creator_id",
+            "creator__user_id",
+            "gross_cents",
+            "fee_cents",
+            "margin_adjustment_cents",
+            "reserve_cents",
+            "net_cents",
+            "destination",
+        )
+    )
+    users = [line[2] for line in lines]
+    reserve = accounts_for_owners(kind=AccountKind.SAFETY_RESERVE, owner_ids=users)
+    available = accounts_for_owners(kind=AccountKind.CREATOR_AVAILABLE,
+                                    owner_ids=[u for u, d in zip(users, (x[8] for x in lines), strict=True)
+                                               if d == Destination.AVAILABLE])  # fmt: skip
+    held = accounts_for_owners(kind=AccountKind.CREATOR_HELD,
+                               owner_ids=[x[2] for x in lines if x[8] == Destination.HELD])  # fmt: skip
+    revenue = _platform_account(AccountKind.PLATFORM_REVENUE)
+    fees = _platform_account(AccountKind.PLATFORM_FEES)
+    memo = f"Revenue split, {run.get_granularity_display().lower()} period from {run.period_start.isoformat()}"
+    specs = []
+    for allocation_id, creator_id, user_id, gross, fee, margin, reserve_cents, net, destination in lines:
+        legs = [(revenue, -gross)]
+        if fee + margin:
+            legs.append((fees, fee + margin))
+        if reserve_cents:
+            legs.append((reserve[user_id], reserve_cents))
+        if net:
+            legs.append(((available if destination == Destination.AVAILABLE else held)[user_id], net))
+        specs.append(
+            ledger.EntrySpec(
+                kind=ALLOCATION_ENTRY_KIND,
+                legs=legs,
+                idempotency_key=f"{run.entry_key_prefix}{creator_id}",
+                memo=memo,
+                reference={
+                    "run": str(run.public_id),
+                    "allocation": allocation_id,
+                    "creator": creator_id,
+                    "period_start": run.period_start.isoformat(),
+                },
+            )
+        )
+    return specs
+
+
+def payout_run_commit(*, run_id: int, actor: User | None = None) -> PayoutRun:
+    """Post every creator's entry and mark the run committed, all in one transaction.
+
+    Committing a committed run returns it unchanged. Refusals by the ledger (platform revenue
+    short of the pool, e.g.) leave the run computed, with the reason in ``error``.
+    """
+    try:
+        with transaction.atomic():
+            run = PayoutRun.objects.select_for_update().get(id=run_id)
+            if run.status == Status.COMMITTED:
+                logger.info("payout_run_commit_repeated run=%s", run.public_id)
+                return run
+            if run.status != Status.COMPUTED:
+                raise PayoutRunError(f"run {run.public_id} is {run.status}; only a computed run can be committed")
+            specs = _allocation_entries(run)
+            posted = ledger.entries_post(entries=specs)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE payouts_payoutallocation SET entry_id = (
+                        SELECT e.id FROM payouts_journalentry e
+                        WHERE e.idempotency_key = %s || CAST(payouts_payoutallocation.creator_id AS TEXT))
+                    WHERE run_id = %s AND gross_cents > 0
+                    """,
+                    [run.entry_key_prefix, run.id],
+                )
+            now = timezone.now()
+            changed = PayoutRun.objects.filter(id=run.id, status=Status.COMPUTED).update(
+                status=Status.COMMITTED, committed_at=now, error=""
+            )
+            if changed != 1:  # cannot happen under the row lock; never commit money without the status
+                raise PayoutRunError(f"run {run.public_id} changed status during its commit")
+    except ledger.LedgerError as exc:
+        PayoutRun.objects.filter(id=run_id, status=Status.COMPUTED).update(error=f"commit refused: {exc}"[:4000])
+        raise PayoutRunError(f"commit refused by the ledger: {exc}") from exc
+    run.refresh_from_db()
+    logger.info("payout_run_committed run=%s entries=%s actor=%s", run.public_id, posted, getattr(actor, "pk", None))
+    return run
+
+
+# --- Revenue in --------------------------------------------------------------------------------------
+REVENUE_ENTRY_KIND = "revenue"
+
+
+def revenue_record(
+    *, period_start: date, period_end: date, amount_cents: int, idempotency_key: str, memo: str = "",
+    created_by: User | None = None,
+):  # fmt: skip
+    """Recognise net revenue of a period: external -> platform_revenue. Returns the journal entry;
+    the same key again returns it without moving money (different amount: IdempotencyConflict)."""
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise PayoutRunError(f"amount_cents must be a positive whole number of cents, got {amount_cents!r}")
+    if period_end <= period_start:
+        raise PayoutRunError("period_end must be after period_start")
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+        raise PayoutRunError("an idempotency key is required")
+    return ledger.entry_post(
+        kind=REVENUE_ENTRY_KIND,
+        legs=[
+            (_platform_account(AccountKind.EXTERNAL), -amount_cents),
+            (_platform_account(AccountKind.PLATFORM_REVENUE), amount_cents),
+        ],
+        idempotency_key=f"payouts:revenue:{idempotency_key}",
+        memo=memo or f"Net revenue {period_start.isoformat()} to {period_end.isoformat()}",
+        reference={"period_start": period_start.isoformat(), "period_end": period_end.isoformat()},
+        created_by=created_by,
+    )
+
+
+def revenue_for_period(*, period_start: date, period_end: date) -> int:
+    """Revenue recorded for periods inside [period_start, period_end): the scheduled run's pool."""
+    total = (
+        JournalLeg.objects.filter(
+            entry__kind=REVENUE_ENTRY_KIND,
+            account__kind=AccountKind.PLATFORM_REVENUE,
+            entry__reference__period_start__gte=period_start.isoformat(),
+            entry__reference__period_end__lte=period_end.isoformat(),
+        ).aggregate(total=Sum("amount_cents"))["total"]
+        or 0
+    )
+    return int(total)
+
+
+# --- A whole period, as the schedule and the commands run it ----------------------------------------
+def previous_period_start(*, granularity: str, today: date | None = None) -> date:
+    """The last period that has ended: yesterday, or last month."""
+    today = today or timezone.now().date()
+    if granularity == Granularity.DAILY:
+        return today - timedelta(days=1)
+    if granularity == Granularity.MONTHLY:
+        last_of_previous = today.replace(day=1) - timedelta(days=1)
+        return last_of_previous.replace(day=1)
+    raise PayoutRunError(f"granularity must be daily or monthly, got {granularity!r}")
+
+
+def payout_period_run(
+    *, granularity: str, period_start: date, pool_cents: int | None = None, commit: bool = True,
+    created_by: User | None = None,
+) -> PayoutRun | None:  # fmt: skip
+    """Create (or pick up) the period's run, compute it if needed, and commit it when asked.
+
+    ``pool_cents`` defaults to the revenue recorded for the period (``revenue_record``); with none
+    recorded, nothing is done and None is returned. Picking up an existing run (draft, computed or
+    committed) makes a retried task or command finish the same run instead of starting another;
+    an explicit pool that differs from the existing run's is refused.
+    """
+    start, end = period_bounds(granularity=granularity, period_start=period_start)
+    run = PayoutRun.objects.filter(granularity=granularity, period_start=start).exclude(status=Status.FAILED).first()
+    if run is not None and pool_cents is not None and run.pool_cents != pool_cents:
+        raise PayoutRunError(f"the period's run {run.public_id} has a pool of {run.pool_cents} cents, not {pool_cents}")
+    if run is None:
+        if pool_cents is None:
+            pool_cents = min(revenue_for_period(period_start=start, period_end=end), platform_revenue_balance())
+            if pool_cents <= 0:
+                logger.info("payout_period_skipped granularity=%s period=%s reason=no_revenue", granularity, start)
+                return None
+        run = payout_run_create(granularity=granularity, period_start=start, pool_cents=pool_cents,
+                                created_by=created_by)  # fmt: skip
+    if run.status == Status.DRAFT:
+        run = payout_run_compute(run_id=run.id)
+    if commit and run.status == Status.COMPUTED:
+        run = payout_run_commit(run_id=run.id, actor=created_by)
+    return run

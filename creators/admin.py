@@ -1,8 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .models import CreatorProfile, Follow, Hashtag, User, Video
+from .milestones import milestone_award_pay
+from .models import CreatorProfile, Follow, Hashtag, MilestoneAward, Trend, TrendAdoption, User, Video
+from .trends import REASON_MIN_LENGTH, TrendError, trend_approve, trend_reject
 
 
 @admin.register(User)
@@ -72,3 +79,153 @@ class FollowAdmin(admin.ModelAdmin):
     list_select_related = ["follower", "creator"]
     raw_id_fields = ["follower", "creator"]
     show_full_result_count = False
+
+
+# --- Trends and follower milestones -------------------------------------------------------------
+# Decisions never go through the change form: approve/reject ask for a reason on an intermediate
+# page and call creators.trends (compare-and-set on the status, audited).
+
+TREND_DECISION_TEMPLATE = "admin/creators/trend/decision.html"
+
+
+class TrendDecisionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        min_length=REASON_MIN_LENGTH,
+        help_text="Why: shown to the creator and stored in the audit trail.",
+    )
+
+
+class TrendAdoptionInline(admin.TabularInline):
+    model = TrendAdoption
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["adopted_at", "creator", "video"]
+    readonly_fields = fields
+    ordering = ["-adopted_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Trend)
+class TrendAdmin(admin.ModelAdmin):
+    """The queue of trend ideas: submitted first, oldest first; decisions through the actions."""
+
+    list_display = [
+        "name",
+        "hashtag",
+        "originator",
+        "status",
+        "submitted_at",
+        "reviewed_by",
+        "adoption_count",
+        "bonus_paid_at",
+        "boost_until",
+    ]
+    list_filter = ["status"]
+    search_fields = ["name", "hashtag__name", "originator__handle", "=public_id"]
+    list_select_related = ["hashtag", "originator", "reviewed_by"]
+    date_hierarchy = "submitted_at"
+    ordering = [
+        Case(When(status="submitted", then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
+        "submitted_at",
+    ]
+    actions = ["approve_selected", "reject_selected"]
+    inlines = [TrendAdoptionInline]
+    fields = [
+        "public_id", "name", "hashtag", "originator", "description", "status", "submitted_at", "reviewed_by",
+        "reviewed_at", "review_reason", "adoption_count", "threshold_reached_at", "bonus_cents", "bonus_entry_id",
+        "bonus_paid_at", "boost_until",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # decisions go through the actions and creators.trends, never through the form
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("creators.review_trend")
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, approve: bool):
+        label = "Approve" if approve else "Reject"
+        form = TrendDecisionForm(request.POST if "apply" in request.POST else None)
+        trends = list(queryset.select_related("hashtag", "originator"))
+        if "apply" in request.POST and form.is_valid():
+            done = 0
+            decide = trend_approve if approve else trend_reject
+            for trend in trends:
+                try:
+                    decide(trend=trend, reviewer=request.user, reason=form.cleaned_data["reason"])
+                    done += 1
+                except TrendError as exc:
+                    self.message_user(request, f"{trend}: {exc}", messages.ERROR)
+            if done:
+                verb = "approved" if approve else "rejected"
+                self.message_user(request, f"{verb}: {done} trend(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label} trend ideas: give a reason",
+            "opts": self.model._meta,
+            "trends": trends,
+            "decision_label": label,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, TREND_DECISION_TEMPLATE, context)
+
+    @admin.action(description="Approve selected trend ideas (asks for a reason)", permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet):
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject selected trend ideas (asks for a reason)", permissions=["review"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet):
+        return self._decide(request, queryset, approve=False)
+
+
+@admin.register(MilestoneAward)
+class MilestoneAwardAdmin(admin.ModelAdmin):
+    """Read-only record of follower milestones; Finance may retry waiting payments."""
+
+    list_display = ["creator", "threshold", "follower_count", "reached_at", "bonus_cents", "paid_at", "last_error"]
+    list_filter = ["threshold", ("paid_at", admin.EmptyFieldListFilter)]
+    search_fields = ["creator__handle", "creator__user__email"]
+    list_select_related = ["creator"]
+    date_hierarchy = "reached_at"
+    actions = ["pay_selected"]
+    readonly_fields = [
+        "creator", "threshold", "follower_count", "reached_at", "bonus_cents", "bonus_entry_id", "paid_at",
+        "last_attempt_at", "last_error",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_pay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("creators.change_milestoneaward")
+
+    @admin.action(description="Retry the bonus payment of selected waiting awards", permissions=["pay"])
+    def pay_selected(self, request: HttpRequest, queryset: QuerySet):
+        paid = waiting = 0
+        for award_id in queryset.filter(paid_at__isnull=True).values_list("pk", flat=True):
+            award = milestone_award_pay(award_id=award_id)
+            paid, waiting = (paid + 1, waiting) if award.paid_at else (paid, waiting + 1)
+        level = messages.SUCCESS if not waiting else messages.WARNING
+        self.message_user(request, f"paid: {paid}; still waiting for the bonus pool: {waiting}.", level)

@@ -153,3 +153,135 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} follows {self.creator_id}"
+
+
+class MilestoneAward(models.Model):
+    """A creator reached a follower milestone: recorded once per creator and threshold, paid once.
+
+    The bonus amount is fixed when the milestone is reached, so a later change of the settings never
+    changes a waiting award. ``bonus_entry_id`` is the public id of the ledger entry that paid it
+    (payouts.JournalEntry.public_id); it stays empty while the bonus pool cannot cover it, and the
+    sweep pays it later. The plaque on the dashboard shows from ``reached_at`` on, paid or not.
+    """
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="milestone_awards")
+    threshold = models.PositiveIntegerField(help_text="Followers reached, e.g. 10000.")
+    follower_count = models.PositiveIntegerField(help_text="The creator's follower count when it was reached.")
+    reached_at = models.DateTimeField(default=timezone.now)
+    bonus_cents = models.BigIntegerField(help_text="Bonus owed, fixed when the milestone was reached.")
+    bonus_entry_id = models.UUIDField(null=True, blank=True, editable=False, help_text="Ledger entry that paid it.")
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["creator", "threshold"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "threshold"], name="milestone_award_once"),
+            models.CheckConstraint(condition=Q(threshold__gt=0), name="milestone_threshold_positive"),
+            models.CheckConstraint(condition=Q(bonus_cents__gte=0), name="milestone_bonus_not_negative"),
+            # Paid means a ledger entry, except for a zero bonus (a plaque-only milestone).
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True, bonus_entry_id__isnull=True)
+                | Q(paid_at__isnull=False, bonus_entry_id__isnull=False)
+                | Q(paid_at__isnull=False, bonus_entry_id__isnull=True, bonus_cents=0),
+                name="milestone_paid_with_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reached_at"], condition=Q(paid_at__isnull=True), name="milestone_unpaid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} reached {self.threshold} followers"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+
+class Trend(models.Model):
+    """A trend idea a creator submits: a named hashtag that staff approve before adoption counts.
+
+    Adoption counts the distinct OTHER creators who published a video with the hashtag after the
+    approval (see creators.trends). When it reaches TRENDS_ADOPTION_THRESHOLD the originator gets the
+    bonus once (``bonus_entry_id``) and a promotional boost until ``boost_until``, set once.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted, awaiting review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    originator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="trends")
+    name = models.CharField(max_length=80)
+    hashtag = models.ForeignKey(Hashtag, on_delete=models.PROTECT, related_name="trends")
+    description = models.TextField(max_length=2000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="trends_reviewed"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True, max_length=2000)
+    adoption_count = models.PositiveIntegerField(default=0, help_text="Distinct other creators who adopted it.")
+    threshold_reached_at = models.DateTimeField(null=True, blank=True)
+    bonus_cents = models.BigIntegerField(default=0, help_text="Bonus owed, fixed when the threshold was reached.")
+    bonus_entry_id = models.UUIDField(null=True, blank=True, editable=False, help_text="Ledger entry that paid it.")
+    bonus_paid_at = models.DateTimeField(null=True, blank=True)
+    boost_until = models.DateTimeField(null=True, blank=True, help_text="Promoted in feeds until then.")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        permissions = [("review_trend", "Can approve or reject trend ideas")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "approved", "rejected"]), name="trend_status_valid"
+            ),
+            # A hashtag is one trend at a time: a second open idea for it would double-count adoption.
+            models.UniqueConstraint(
+                fields=["hashtag"], condition=Q(status__in=["submitted", "approved"]), name="trend_open_hashtag_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted", reviewed_at__isnull=True)
+                | (~Q(status="submitted") & Q(reviewed_at__isnull=False)),
+                name="trend_reviewed_when_decided",
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus_paid_at__isnull=True, bonus_entry_id__isnull=True)
+                | Q(bonus_paid_at__isnull=False, bonus_entry_id__isnull=False, status="approved")
+                | Q(bonus_paid_at__isnull=False, bonus_entry_id__isnull=True, bonus_cents=0, status="approved"),
+                name="trend_bonus_paid_with_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(boost_until__isnull=True) | Q(threshold_reached_at__isnull=False),
+                name="trend_boost_after_threshold",
+            ),
+            models.CheckConstraint(condition=Q(bonus_cents__gte=0), name="trend_bonus_not_negative"),
+        ]
+        indexes = [models.Index(fields=["originator", "-submitted_at"], name="trend_originator_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.hashtag_id})"
+
+    @property
+    def is_boosted(self) -> bool:
+        return self.boost_until is not None and self.boost_until > timezone.now()
+
+
+class TrendAdoption(models.Model):
+    """One video of another creator that used an approved trend's hashtag after the approval."""
+
+    trend = models.ForeignKey(Trend, on_delete=models.PROTECT, related_name="adoptions")
+    video = models.ForeignKey(Video, on_delete=models.PROTECT, related_name="trend_adoptions")
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="trend_adoptions")
+    adopted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["trend", "adopted_at"]
+        constraints = [models.UniqueConstraint(fields=["trend", "video"], name="trend_adoption_once_per_video")]
+        indexes = [models.Index(fields=["trend", "creator"], name="trend_adoption_creator")]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id} adopted trend {self.trend_id}"

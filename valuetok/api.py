@@ -1,6 +1,6 @@
 """The versioned API root: each app registers its viewsets on the one router."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from compliance.api.aml import GiftView
@@ -18,4 +18,6 @@ extra_urls = [
     path("events/", EventBatchView.as_view(), name="event-batch"),
     path("gifts/", GiftView.as_view(), name="gift-create"),
     path("kyc/status/", KycStatusView.as_view(), name="kyc-status"),
+    path("", include("moderation.api.urls")),
+    path("", include("payouts.api.urls")),
 ]

@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("compliance/", include("compliance.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("payouts/", include("payouts.urls")),
 ]
 
 if settings.DEBUG:

@@ -222,6 +222,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a field named "status"; give each choice set a readable schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStatusEnum": "creators.models.Video.Status",
+        "EvaluationStatusEnum": "moderation.models.EvaluationStatus",
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------------------

@@ -203,3 +203,29 @@ def test_a_url_is_fetched_and_evaluated(media_server, django_capture_on_commit_c
     assert evaluation.status == "done", evaluation.error_message
     assert "welcome" in evaluation.transcript.lower()
     assert evaluation.media["fetch"]["source"] == "url"
+
+
+def test_hateful_speech_is_flagged_by_the_real_models_with_the_span_that_drove_it(django_capture_on_commit_callbacks):
+    evaluation = start(django_capture_on_commit_callbacks, uploaded("speech_hate.mp4"))
+
+    assert evaluation.status == "done", evaluation.error_message
+    assert "immigrants" in evaluation.transcript.lower()
+    assert evaluation.probabilities["hate"]["hate"] > 0.5, evaluation.probabilities["hate"]
+    assert evaluation.quality_score < 50
+    assert evaluation.flagged is True
+    assert evaluation.video.status == Video.Status.FLAGGED
+    assert Flag.objects.filter(evaluation=evaluation).count() == 1
+    top_span = evaluation.spans["hate"][0]
+    assert "immigrants" in evaluation.transcript[top_span["start"] : top_span["end"]].lower()
+    assert "hate" in evaluation.summary.lower()
+
+
+def test_clickbait_speech_scores_high_clickbait_risk_but_is_not_flagged(django_capture_on_commit_callbacks):
+    evaluation = start(django_capture_on_commit_callbacks, uploaded("speech_clickbait.mp4"))
+
+    assert evaluation.status == "done", evaluation.error_message
+    assert evaluation.clickbait_risk > 0.5
+    # The stored score is the product's formula over the stored risks; clickbait alone costs at most 20 points.
+    expected = (1 - (0.8 * evaluation.safety_risk_score + 0.2 * evaluation.clickbait_risk)) * 100
+    assert evaluation.quality_score == pytest.approx(expected, abs=1e-3)
+    assert evaluation.flagged is False

@@ -58,8 +58,8 @@ def seed(*, senders: int, creators: int, history: int) -> tuple[list[tuple[str, 
 
     from compliance.models import GiftRequest
     from creators.models import CreatorProfile, User
-    from payouts import ledger
     from integrity.network import network_origin
+    from payouts import ledger
     from valuetok.bulk import copy_rows
 
     rng = random.Random(7)

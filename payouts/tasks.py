@@ -13,10 +13,12 @@ logger = logging.getLogger(__name__)
 def release_held_gifts() -> dict[str, int]:
     """Move gifts past their hold period (creator with KYC) from held to available; once per gift."""
     from payouts.gifts import held_gifts_release
+    from payouts.held import held_earnings_release
 
     result = held_gifts_release()
+    earnings = held_earnings_release()
     return {"released": result.released, "released_cents": result.released_cents,
-            "waiting_for_kyc": result.waiting_for_kyc}  # fmt: skip
+            "waiting_for_kyc": result.waiting_for_kyc, "earnings_released": earnings}  # fmt: skip
 
 
 # --- Bonuses and trends ------------------------------------------------------------------------------

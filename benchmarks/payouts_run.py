@@ -10,13 +10,21 @@ journal entry per paid creator through ``ledger.entries_post``), and prints both
 memory of this process and the machine. Target: under 60 seconds on two cores.
 
     .venv/bin/python benchmarks/payouts_run.py [--creators 100000] [--videos 1000000] [--events 2000000] [--keep]
+        [--reuse] [--database valuetok_bench_payouts]
+
+``--reuse`` keeps an already seeded scratch database (implies ``--keep``): the world stays, and
+every payout and ledger table is emptied with TRUNCATE before the run (the ledger's append-only
+triggers are row-level UPDATE/DELETE triggers, which TRUNCATE does not fire), so the run can be
+measured again without seeding again.
 """
 
 import argparse
+import logging
 import os
 import resource
 import sys
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +40,40 @@ PERIOD = date(2026, 10, 1)
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# Emptied between runs with --reuse: everything a run, its commit and the revenue entry wrote.
+RUN_TABLES = [
+    "payouts_clawback", "payouts_reserverelease", "payouts_payoutallocation", "payouts_payoutvideoline",
+    "payouts_payoutrun", "payouts_journalleg", "payouts_journalentry", "payouts_ledgeraccount",
+    "payouts_ledger_pending_entry", "payouts_ledger_txn_check",
+]  # fmt: skip
+
+
+class StepLog(logging.Handler):
+    """Collects the step timings that compute and commit log at DEBUG under "payouts.split.steps"."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seconds: Counter = Counter()
+        self.order: list[str] = []
+        steps = logging.getLogger("payouts.split.steps")
+        steps.setLevel(logging.DEBUG)
+        steps.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        name, seconds = record.args
+        if name not in self.seconds:
+            self.order.append(name)
+        self.seconds[name] += seconds
+
+
+def seeded_already(cursor) -> bool:
+    cursor.execute("SELECT to_regclass('creators_creatorprofile') IS NOT NULL")
+    if not cursor.fetchone()[0]:
+        return False
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM creators_creatorprofile)")
+    return bool(cursor.fetchone()[0])
 
 
 def seed(cursor, *, creators: int, videos: int, viewers: int, events: int, version: str) -> dict[str, float]:
@@ -118,10 +160,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--pool-cents", type=int, default=500_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse a seeded scratch database (run tables emptied); implies --keep"
+    )
+    parser.add_argument("--database", default=DATABASE, help="scratch database name (valuetok_bench_*)")
     args = parser.parse_args()
+    if not args.database.startswith("valuetok_bench_") or not args.database.replace("_", "").isalnum():
+        sys.exit("--database must be a plain name starting with valuetok_bench_")
 
     os.environ.setdefault("PAYOUTS_MIN_UNIQUE_VIEWERS", "3")
-    url = scratch.django_setup(DATABASE)
+    url = scratch.django_setup(args.database, reuse=args.reuse)
     from django.db import connection
 
     from integrity.eis.config import CURRENT
@@ -130,9 +178,15 @@ def main() -> None:
 
     began = time.perf_counter()
     with connection.cursor() as cursor:
-        seeded = seed(cursor, creators=args.creators, videos=args.videos, viewers=args.viewers, events=args.events,
-                      version=CURRENT.version)  # fmt: skip
+        if args.reuse and seeded_already(cursor):
+            cursor.execute(f"TRUNCATE {', '.join(RUN_TABLES)} RESTART IDENTITY CASCADE")
+            cursor.execute(f"VACUUM ANALYZE {', '.join(RUN_TABLES)}")
+            seeded = {"reused, payout and ledger tables truncated": time.perf_counter() - began}
+        else:
+            seeded = seed(cursor, creators=args.creators, videos=args.videos, viewers=args.viewers,
+                          events=args.events, version=CURRENT.version)  # fmt: skip
     seed_seconds = time.perf_counter() - began
+    steps = StepLog()
     revenue_record(period_start=PERIOD, period_end=date(2026, 11, 1), amount_cents=args.pool_cents,
                    idempotency_key="bench-2026-10")  # fmt: skip
     rss_before = peak_rss_mib()
@@ -171,8 +225,11 @@ def main() -> None:
     print(f"commit (accounts + entries_post + link entries + status): {commit_seconds:.1f}s")
     print(f"total: {total:.1f}s (target < 60 s -> {'met' if total < 60 else 'NOT met'})")
     print(f"peak memory of this process: {peak:.0f} MiB (before the run: {rss_before:.0f} MiB)")
-    if not args.keep:
-        scratch.drop(DATABASE)
+    print("steps (seconds):")
+    for name in steps.order:
+        print(f"  {name:<40} {steps.seconds[name]:7.2f}")
+    if not (args.keep or args.reuse):
+        scratch.drop(args.database)
 
 
 if __name__ == "__main__":

@@ -35,12 +35,28 @@ from django.db import connection
 from valuetok.bulk import adapt
 
 from .config import SplitConfig
+from .timing import step
 
 TEMP_TABLES = ["pay_video", "pay_viewer_video", "pay_heavy", "pay_excess", "pay_viewers", "pay_fast", "pay_creator"]
 
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+# Parameters that are real numbers. A Python float reaches PostgreSQL as a literal of type numeric,
+# which would make every product and POWER() over the period's windows arbitrary-precision
+# arithmetic (about ten times slower); cast, they are double precision like the columns they meet.
+FLOAT_PARAMS = ("w_view", "w_like", "w_comment", "w_share", "gamma", "unscored", "cap", "velocity", "trust_min",
+                "trust_span")  # fmt: skip
+
+
+def _floats(sql: str) -> str:
+    if not _postgres():
+        return sql
+    for name in FLOAT_PARAMS:
+        sql = sql.replace(f"%({name})s", f"CAST(%({name})s AS double precision)")
+    return sql
 
 
 def _plus_hours(column: str, hours: int) -> str:
@@ -50,12 +66,13 @@ def _plus_hours(column: str, hours: int) -> str:
 
 
 def _temp(cursor, name: str, select_sql: str, params: dict | None = None, *, index: str | None = None) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {name}")
-    cursor.execute(f"CREATE TEMP TABLE {name} AS {select_sql}", params or None)
-    if index:
-        cursor.execute(f"CREATE INDEX {name}_idx ON {name} ({index})")
-    if _postgres():
-        cursor.execute(f"ANALYZE {name}")
+    with step(f"compute: {name}"):
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} AS {_floats(select_sql)}", params or None)
+        if index:
+            cursor.execute(f"CREATE INDEX {name}_idx ON {name} ({index})")
+        if _postgres():
+            cursor.execute(f"ANALYZE {name}")
 
 
 @dataclass(frozen=True)
@@ -191,41 +208,44 @@ def video_lines_write(
             params,
             index="creator_id",
         )
-        cursor.execute(
-            """
-            INSERT INTO payouts_payoutvideoline (run_id, video_id, creator_id, engagement_units, capped_units,
-                engagement_integrity_score, windows, eis_weighted_units, velocity_multiplier, trust_multiplier,
-                value_units)
-            SELECT %(run)s, q.video_id, q.creator_id, q.engagement_units, q.capped, q.eis, q.windows,
-                   q.eis_weighted_units, q.velocity, q.trust_multiplier,
-                   q.eis_weighted_units * (q.capped / q.engagement_units) * q.velocity * q.trust_multiplier
-            FROM (SELECT p.video_id, p.creator_id, p.engagement_units, p.eis, p.windows, p.eis_weighted_units,
-                         CASE WHEN p.engagement_units - COALESCE(x.excess, 0) > 0
-                              THEN p.engagement_units - COALESCE(x.excess, 0) ELSE 0 END AS capped,
-                         CASE WHEN f.video_id IS NULL THEN 1.0 ELSE %(velocity)s END AS velocity,
-                         c.trust_multiplier
-                  FROM pay_video p
-                  JOIN pay_creator c ON c.creator_id = p.creator_id
-                  LEFT JOIN pay_excess x ON x.video_id = p.video_id
-                  LEFT JOIN pay_fast f ON f.video_id = p.video_id) q
-            """,
-            params,
-        )
-        cursor.execute(
-            """
-            SELECT c.creator_id, c.user_id, c.is_active, c.trust_score, c.trust_multiplier, s.videos,
-                   s.engagement_units, s.value_units, COALESCE(vw.viewers, 0)
-            FROM pay_creator c
-            JOIN (SELECT creator_id, COUNT(*) AS videos, SUM(engagement_units) AS engagement_units,
-                         SUM(value_units) AS value_units
-                  FROM payouts_payoutvideoline WHERE run_id = %(run)s GROUP BY creator_id) s
-                 ON s.creator_id = c.creator_id
-            LEFT JOIN pay_viewers vw ON vw.creator_id = c.creator_id
-            ORDER BY c.creator_id
-            """,
-            params,
-        )
-        rows = cursor.fetchall()
+        with step("compute: insert video lines"):
+            cursor.execute(
+                _floats("""
+                INSERT INTO payouts_payoutvideoline (run_id, video_id, creator_id, engagement_units, capped_units,
+                    engagement_integrity_score, windows, eis_weighted_units, velocity_multiplier, trust_multiplier,
+                    value_units)
+                SELECT %(run)s, q.video_id, q.creator_id, q.engagement_units, q.capped, q.eis, q.windows,
+                       q.eis_weighted_units, q.velocity, q.trust_multiplier,
+                       q.eis_weighted_units * (q.capped / q.engagement_units) * q.velocity * q.trust_multiplier
+                FROM (SELECT p.video_id, p.creator_id, p.engagement_units, p.eis, p.windows, p.eis_weighted_units,
+                             CASE WHEN p.engagement_units - COALESCE(x.excess, 0) > 0
+                                  THEN p.engagement_units - COALESCE(x.excess, 0) ELSE 0 END AS capped,
+                             CASE WHEN f.video_id IS NULL THEN 1.0 ELSE %(velocity)s END AS velocity,
+                             c.trust_multiplier
+                      FROM pay_video p
+                      JOIN pay_creator c ON c.creator_id = p.creator_id
+                      LEFT JOIN pay_excess x ON x.video_id = p.video_id
+                      LEFT JOIN pay_fast f ON f.video_id = p.video_id) q
+                ORDER BY q.video_id
+                """),
+                params,
+            )
+        with step("compute: creator sums"):
+            cursor.execute(
+                """
+                SELECT c.creator_id, c.user_id, c.is_active, c.trust_score, c.trust_multiplier, s.videos,
+                       s.engagement_units, s.value_units, COALESCE(vw.viewers, 0)
+                FROM pay_creator c
+                JOIN (SELECT creator_id, COUNT(*) AS videos, SUM(engagement_units) AS engagement_units,
+                             SUM(value_units) AS value_units
+                      FROM payouts_payoutvideoline WHERE run_id = %(run)s GROUP BY creator_id) s
+                     ON s.creator_id = c.creator_id
+                LEFT JOIN pay_viewers vw ON vw.creator_id = c.creator_id
+                ORDER BY c.creator_id
+                """,
+                params,
+            )
+            rows = cursor.fetchall()
         for name in TEMP_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
     columns = list(zip(*rows, strict=True)) if rows else [()] * 9
@@ -263,15 +283,19 @@ def video_values_now(
             placeholders = ", ".join(["%s"] * len(chunk))
             # Named and positional parameters cannot mix: inline the named ones in order.
             query = f"""
-                SELECT x.video_id, SUM(x.u), SUM(x.u * POWER(x.eis / 100.0, %s)), SUM(x.u * x.eis) / NULLIF(SUM(x.u), 0)
-                FROM (SELECT w.video_id, {units} AS u, COALESCE(w.engagement_integrity_score, %s) AS eis
+                SELECT x.video_id, SUM(x.u), SUM(x.u * POWER(x.eis / 100.0, %(gamma)s)),
+                       SUM(x.u * x.eis) / NULLIF(SUM(x.u), 0)
+                FROM (SELECT w.video_id, {units} AS u, COALESCE(w.engagement_integrity_score, %(unscored)s) AS eis
                       FROM integrity_engagementwindow w
                       WHERE w.granularity = 'day' AND w.scoring_version = %s
                         AND w.window_start >= %s AND w.window_start < %s AND w.video_id IN ({placeholders})) x
                 GROUP BY x.video_id
             """  # noqa: S608 - only placeholders are interpolated
             query = (
-                query.replace("%(w_view)s", "%s")
+                _floats(query)
+                .replace("%(gamma)s", "%s")
+                .replace("%(unscored)s", "%s")
+                .replace("%(w_view)s", "%s")
                 .replace("%(w_like)s", "%s")
                 .replace("%(w_comment)s", "%s")
                 .replace("%(w_share)s", "%s")

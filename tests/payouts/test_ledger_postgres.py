@@ -160,3 +160,35 @@ def test_concurrent_debits_never_overdraw(funded):
     assert sum(isinstance(r, InsufficientFunds) for r in results) == 7, results
     assert balance_of(account=available) == 100
     assert_ledger_invariant()
+
+
+def test_a_leg_naming_a_missing_account_is_refused_by_the_set_based_foreign_key_check(funded):
+    available, external = funded
+
+    def write_with_a_missing_account() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO payouts_journalentry (public_id, kind, idempotency_key, memo, reference, created_at) "
+                "VALUES (gen_random_uuid(), 'revenue', 'raw-fk', '', '{}', now()) RETURNING id"
+            )
+            entry_id = cursor.fetchone()[0]
+            cursor.execute(
+                "INSERT INTO payouts_journalleg (entry_id, account_id, amount_cents) VALUES (%s, %s, 5), (%s, %s, -5)",
+                [entry_id, available.pk, entry_id, external.pk + 10_000_000],
+            )
+
+    with pytest.raises(IntegrityError, match="foreign key"):
+        write_with_a_missing_account()
+    assert not JournalEntry.objects.filter(idempotency_key="raw-fk").exists()
+
+
+def test_an_account_that_legs_refer_to_cannot_be_deleted(funded):
+    available, _ = funded
+
+    def delete_the_account() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM payouts_ledgeraccount WHERE id = %s", [available.pk])
+
+    with pytest.raises(IntegrityError):
+        delete_the_account()
+    assert balance_of(account=available) == 1_000

@@ -117,8 +117,10 @@ def gift_send(
         stored = GiftRequest.objects.filter(sender=sender, idempotency_key=idempotency_key).exists()
         if not stored:
             wallet = account_for(kind=AccountKind.VIEWER_WALLET, owner=sender)
-            held = account_for(kind=AccountKind.CREATOR_HELD, owner=receiver.user)
-            _lock_in_order(wallet, held)  # held until commit: no other gift can spend the same money
+            # Held until commit: no other gift can spend the same money. Only the wallet: money only
+            # arrives in the creator's held account, and locking it would queue every gift to a
+            # popular creator behind the one before.
+            _lock_in_order(wallet)
             spendable = wallet_spendable_cents(user=sender)
             if spendable < amount_cents:
                 raise WalletBalanceTooLow(amount_cents=amount_cents, spendable_cents=max(spendable, 0))

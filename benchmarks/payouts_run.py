@@ -221,6 +221,15 @@ def main() -> None:
         f"ledger: {JournalEntry.objects.filter(kind='allocation').count():,} allocation entries, "
         f"{JournalLeg.objects.filter(entry__kind='allocation').count():,} legs"
     )
+    with connection.cursor() as cursor:
+        # Same cents to every creator before and after a change: a checksum over each allocation.
+        cursor.execute(
+            "SELECT md5(string_agg(concat_ws(':', creator_id, gross_cents, fee_cents + margin_adjustment_cents, "
+            "reserve_cents, net_cents), ',' ORDER BY creator_id)) FROM payouts_payoutallocation WHERE run_id = %s",
+            [run.id],
+        )
+        checksum = cursor.fetchone()[0]
+    print(f"checksum (creator_id, gross, fee, reserve, net): {checksum}")
     print(f"compute (create + windows check + value units + split + lines): {compute_seconds:.1f}s")
     print(f"commit (accounts + entries_post + link entries + status): {commit_seconds:.1f}s")
     print(f"total: {total:.1f}s (target < 60 s -> {'met' if total < 60 else 'NOT met'})")

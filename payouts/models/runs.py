@@ -101,7 +101,8 @@ class PayoutRun(models.Model):
 class PayoutVideoLine(models.Model):
     """How one video's engagement became value units in a run."""
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="video_lines")
+    # No index of its own: payout_video_line_once (run, video) starts with it.
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="video_lines", db_index=False)
     video = models.ForeignKey("creators.Video", on_delete=models.PROTECT, related_name="+", db_index=False)
     creator = models.ForeignKey("creators.CreatorProfile", on_delete=models.PROTECT, related_name="+", db_index=False)
     engagement_units = models.FloatField(help_text="Weighted valid engagements from the EIS windows.")
@@ -134,8 +135,12 @@ class PayoutAllocation(models.Model):
         FEW_VIEWERS = "few_viewers", "Fewer unique valid viewers than the floor"
         INACTIVE = "inactive", "Account deactivated"
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="allocations")
-    creator = models.ForeignKey("creators.CreatorProfile", on_delete=models.PROTECT, related_name="payout_allocations")
+    # No indexes of their own: payout_allocation_once (run, creator) and payout_allocation_creator
+    # (creator, run) start with them.
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="allocations", db_index=False)
+    creator = models.ForeignKey(
+        "creators.CreatorProfile", on_delete=models.PROTECT, related_name="payout_allocations", db_index=False
+    )
     videos = models.PositiveIntegerField(default=0)
     engagement_units = models.FloatField(default=0)
     unique_viewers = models.PositiveIntegerField(default=0)

@@ -208,44 +208,51 @@ def video_lines_write(
             params,
             index="creator_id",
         )
-        with step("compute: insert video lines"):
-            cursor.execute(
-                _floats("""
-                INSERT INTO payouts_payoutvideoline (run_id, video_id, creator_id, engagement_units, capped_units,
-                    engagement_integrity_score, windows, eis_weighted_units, velocity_multiplier, trust_multiplier,
-                    value_units)
-                SELECT %(run)s, q.video_id, q.creator_id, q.engagement_units, q.capped, q.eis, q.windows,
-                       q.eis_weighted_units, q.velocity, q.trust_multiplier,
-                       q.eis_weighted_units * (q.capped / q.engagement_units) * q.velocity * q.trust_multiplier
-                FROM (SELECT p.video_id, p.creator_id, p.engagement_units, p.eis, p.windows, p.eis_weighted_units,
-                             CASE WHEN p.engagement_units - COALESCE(x.excess, 0) > 0
-                                  THEN p.engagement_units - COALESCE(x.excess, 0) ELSE 0 END AS capped,
-                             CASE WHEN f.video_id IS NULL THEN 1.0 ELSE %(velocity)s END AS velocity,
-                             c.trust_multiplier
-                      FROM pay_video p
-                      JOIN pay_creator c ON c.creator_id = p.creator_id
-                      LEFT JOIN pay_excess x ON x.video_id = p.video_id
-                      LEFT JOIN pay_fast f ON f.video_id = p.video_id) q
-                ORDER BY q.video_id
-                """),
-                params,
-            )
-        with step("compute: creator sums"):
-            cursor.execute(
-                """
-                SELECT c.creator_id, c.user_id, c.is_active, c.trust_score, c.trust_multiplier, s.videos,
-                       s.engagement_units, s.value_units, COALESCE(vw.viewers, 0)
-                FROM pay_creator c
-                JOIN (SELECT creator_id, COUNT(*) AS videos, SUM(engagement_units) AS engagement_units,
-                             SUM(value_units) AS value_units
-                      FROM payouts_payoutvideoline WHERE run_id = %(run)s GROUP BY creator_id) s
-                     ON s.creator_id = c.creator_id
-                LEFT JOIN pay_viewers vw ON vw.creator_id = c.creator_id
-                ORDER BY c.creator_id
-                """,
-                params,
-            )
-            rows = cursor.fetchall()
+        insert = _floats("""
+            INSERT INTO payouts_payoutvideoline (run_id, video_id, creator_id, engagement_units, capped_units,
+                engagement_integrity_score, windows, eis_weighted_units, velocity_multiplier, trust_multiplier,
+                value_units)
+            SELECT %(run)s, q.video_id, q.creator_id, q.engagement_units, q.capped, q.eis, q.windows,
+                   q.eis_weighted_units, q.velocity, q.trust_multiplier,
+                   q.eis_weighted_units * (q.capped / q.engagement_units) * q.velocity * q.trust_multiplier
+            FROM (SELECT p.video_id, p.creator_id, p.engagement_units, p.eis, p.windows, p.eis_weighted_units,
+                         CASE WHEN p.engagement_units - COALESCE(x.excess, 0) > 0
+                              THEN p.engagement_units - COALESCE(x.excess, 0) ELSE 0 END AS capped,
+                         CASE WHEN f.video_id IS NULL THEN 1.0 ELSE %(velocity)s END AS velocity,
+                         c.trust_multiplier
+                  FROM pay_video p
+                  JOIN pay_creator c ON c.creator_id = p.creator_id
+                  LEFT JOIN pay_excess x ON x.video_id = p.video_id
+                  LEFT JOIN pay_fast f ON f.video_id = p.video_id) q
+            ORDER BY q.video_id
+        """)
+        sums = """
+            SELECT c.creator_id, c.user_id, c.is_active, c.trust_score, c.trust_multiplier, s.videos,
+                   s.engagement_units, s.value_units, COALESCE(vw.viewers, 0)
+            FROM pay_creator c
+            JOIN (SELECT creator_id, COUNT(*) AS videos, SUM(engagement_units) AS engagement_units,
+                         SUM(value_units) AS value_units
+                  FROM {lines} GROUP BY creator_id) s
+                 ON s.creator_id = c.creator_id
+            LEFT JOIN pay_viewers vw ON vw.creator_id = c.creator_id
+            ORDER BY c.creator_id
+        """
+        if _postgres():
+            # The per-creator sums straight from the inserted rows (RETURNING), in the order they
+            # were written, instead of reading a million lines back from the table.
+            with step("compute: insert video lines and creator sums"):
+                cursor.execute(
+                    f"WITH ins AS ({insert} RETURNING creator_id, engagement_units, value_units) "
+                    + sums.format(lines="ins"),
+                    params,
+                )
+                rows = cursor.fetchall()
+        else:
+            with step("compute: insert video lines"):
+                cursor.execute(insert, params)
+            with step("compute: creator sums"):
+                cursor.execute(sums.format(lines="payouts_payoutvideoline WHERE run_id = %(run)s"), params)
+                rows = cursor.fetchall()
         for name in TEMP_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
     columns = list(zip(*rows, strict=True)) if rows else [()] * 9

@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+
+from valuetok.admin_tools import decision_page
 
 from .milestones import milestone_award_pay
 from .models import CreatorProfile, Follow, Hashtag, MilestoneAward, Trend, TrendAdoption, User, Video
@@ -173,17 +173,11 @@ class TrendAdmin(admin.ModelAdmin):
                 verb = "approved" if approve else "rejected"
                 self.message_user(request, f"{verb}: {done} trend(s).", messages.SUCCESS)
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{label} trend ideas: give a reason",
-            "opts": self.model._meta,
-            "trends": trends,
-            "decision_label": label,
-            "form": form,
-            "action": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, TREND_DECISION_TEMPLATE, context)
+        return decision_page(
+            model_admin=self, request=request, objects=trends, label=label, form=form,
+            action=request.POST.get("action"), title=f"{label} trend ideas: give a reason",
+            template=TREND_DECISION_TEMPLATE,
+        )  # fmt: skip
 
     @admin.action(description="Approve selected trend ideas (asks for a reason)", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet):

@@ -8,12 +8,10 @@ the permissions (moderation migration 0002); other staff get 403.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -21,8 +19,7 @@ from moderation.models import Appeal, Evaluation, Flag, FlagReview
 from moderation.selectors import FLAG_QUEUE_ORDER, evaluation_transcript_html, flag_queue
 from moderation.services import AppealRefused, FlagActionRefused, appeal_resolve, flag_review
 from moderation.summary import driving_spans
-
-DECISION_TEMPLATE = "moderation/admin/decision.html"
+from valuetok.admin_tools import decision_page
 
 
 class ReasonForm(forms.Form):
@@ -98,19 +95,10 @@ class _DecisionMixin:
     decision_labels: dict[str, str] = {}
 
     def _decision_page(self, request, objects, decision: str, form, action: str | None) -> HttpResponse:
-        label = self.decision_labels[decision]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{label}: give a reason",
-            "opts": self.model._meta,
-            "objects": objects,
-            "decision_label": label,
-            "form": form,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "changelist_url": reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"),
-        }
-        return TemplateResponse(request, DECISION_TEMPLATE, context)
+        return decision_page(
+            model_admin=self, request=request, objects=objects, label=self.decision_labels[decision], form=form,
+            action=action,
+        )  # fmt: skip
 
     def _decide_selected(self, request: HttpRequest, queryset: QuerySet, decision: str):
         form = ReasonForm(request.POST if "apply" in request.POST else None)

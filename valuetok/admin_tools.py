@@ -1,8 +1,44 @@
-"""Admin helpers for tables too large to count on every page load."""
+"""Admin helpers: the reason page of decision actions, and a paginator for tables too large to count."""
 
+from django.contrib.admin import ModelAdmin, helpers
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import cached_property
+
+DECISION_TEMPLATE = "admin/decision_form.html"
+
+
+def decision_page(
+    *,
+    model_admin: ModelAdmin,
+    request: HttpRequest,
+    objects: list,
+    label: str,
+    form,
+    action: str | None,
+    title: str | None = None,
+    template: str = DECISION_TEMPLATE,
+) -> TemplateResponse:
+    """The page on which staff give the reason for a decision on ``objects`` before it is applied.
+
+    ``action`` is the admin action to post back to (None when the page is the object's own view).
+    """
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title or f"{label}: give a reason",
+        "opts": opts,
+        "objects": objects,
+        "decision_label": label,
+        "form": form,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, template, context)
 
 
 class EstimatedCountPaginator(Paginator):

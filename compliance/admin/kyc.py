@@ -7,17 +7,16 @@ the AuditEvent. Documents open through the access-checked view, never through a 
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from compliance.kyc.services import KycDecisionError, kyc_review_decide
 from compliance.models import IdentityDocument, KycReview, KycSubmission, PhoneLookupAudit, PhoneTrustAssessment
+from valuetok.admin_tools import decision_page
 
 RESULT_COLOURS = {"pass": "#2e7d32", "warn": "#b26a00", "fail": "#c62828"}
 DECISION_TEMPLATE = "compliance/kyc/review_decision.html"
@@ -217,18 +216,10 @@ class KycSubmissionAdmin(admin.ModelAdmin):
             self.message_user(request, f"{label}: {done} submission(s).", messages.SUCCESS)
 
     def _decision_page(self, request: HttpRequest, submissions, decision: str, form, action: str | None):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{KycReview.Decision(decision).label}: give a reason",
-            "opts": self.model._meta,
-            "submissions": submissions,
-            "decision": decision,
-            "decision_label": KycReview.Decision(decision).label,
-            "form": form,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, DECISION_TEMPLATE, context)
+        return decision_page(
+            model_admin=self, request=request, objects=submissions, label=KycReview.Decision(decision).label,
+            form=form, action=action, template=DECISION_TEMPLATE,
+        )  # fmt: skip
 
     def _decide_selected(self, request: HttpRequest, queryset: QuerySet, decision: str):
         form = DecisionForm(request.POST if "apply" in request.POST else None)

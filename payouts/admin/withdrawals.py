@@ -7,10 +7,8 @@ ledger and writes the audit event. Two staff approving at once pay once.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from payouts.models import Withdrawal
@@ -21,6 +19,7 @@ from payouts.withdrawals import (
     withdrawal_reject,
     withdrawal_screening_clear,
 )
+from valuetok.admin_tools import decision_page
 
 DECISION_TEMPLATE = "payouts/withdrawal_decision.html"
 
@@ -106,17 +105,10 @@ class WithdrawalAdmin(admin.ModelAdmin):
             reason = form.cleaned_data["reason"]
             self._run(request, list(queryset), label, lambda w: call(w, reason))
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{label}: give a reason",
-            "opts": self.model._meta,
-            "withdrawals": list(queryset),
-            "decision_label": label,
-            "form": form,
-            "action": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, DECISION_TEMPLATE, context)
+        return decision_page(
+            model_admin=self, request=request, objects=list(queryset), label=label, form=form,
+            action=request.POST.get("action"), template=DECISION_TEMPLATE,
+        )  # fmt: skip
 
     @admin.action(description="Approve and pay selected pending withdrawals", permissions=["decide"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet):

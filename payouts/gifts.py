@@ -121,7 +121,7 @@ def gift_send(
             # arrives in the creator's held account, and locking it would queue every gift to a
             # popular creator behind the one before.
             _lock_in_order(wallet)
-            spendable = wallet_spendable_cents(user=sender)
+            spendable = wallet_spendable_cents(user=sender, wallet=wallet)
             if spendable < amount_cents:
                 raise WalletBalanceTooLow(amount_cents=amount_cents, spendable_cents=max(spendable, 0))
         gift = gift_decide(

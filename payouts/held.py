@@ -15,40 +15,44 @@ from django.conf import settings
 from django.db.models import Max, Sum
 
 from compliance.selectors import kyc_levels_for_users
-from payouts.ledger import account_for, entry_post
+from payouts.ledger import entry_post
 from payouts.models import AccountKind, EntryKind, JournalLeg, LedgerAccount
-from payouts.selectors import held_gift_cents_unreleased
+from payouts.selectors import held_gift_cents_unreleased_by_creator
+from payouts.split.runs import accounts_for_owners
 
 logger = logging.getLogger(__name__)
 
 
 def held_earnings_release(*, limit: int = 10_000) -> int:
-    """Move verified creators' held earnings (less unreleased gifts) to available; returns how many moved."""
-    held = (
+    """Move verified creators' held earnings (less unreleased gifts) to available; returns how many moved.
+
+    The balances, KYC levels, unreleased gifts and accounts are read set-based; each move is its
+    own ledger entry (its own lock and idempotency key).
+    """
+    rows = list(
         JournalLeg.objects.filter(account__kind=AccountKind.CREATOR_HELD)
         .values("account_id", "account__owner_id")
         .annotate(balance=Sum("amount_cents"), last_leg=Max("id"))
         .filter(balance__gt=0)
         .order_by("account_id")[:limit]
     )
-    rows = list(held)
     levels = kyc_levels_for_users(user_ids=[row["account__owner_id"] for row in rows])
+    verified = [row for row in rows if levels.get(row["account__owner_id"], 0) >= settings.PAYOUTS_MIN_KYC_LEVEL]
+    owners = [row["account__owner_id"] for row in verified]
+    # Booked gift money still inside its hold period stays held: the gift release task moves it.
+    unreleased = held_gift_cents_unreleased_by_creator(creator_ids=owners)
+    held_accounts = LedgerAccount.objects.in_bulk([row["account_id"] for row in verified])
+    available = accounts_for_owners(kind=AccountKind.CREATOR_AVAILABLE, owner_ids=owners)
     moved = 0
-    for row in rows:
+    for row in verified:
         owner_id = row["account__owner_id"]
-        if levels.get(owner_id, 0) < settings.PAYOUTS_MIN_KYC_LEVEL:
-            continue
-        held_account = LedgerAccount.objects.select_related("owner").get(pk=row["account_id"])
-        amount = row["balance"] - held_gift_cents_unreleased(creator=held_account.owner)
+        amount = row["balance"] - unreleased.get(owner_id, 0)
         if amount <= 0:
             continue
         entry = entry_post(
             kind=EntryKind.HELD_RELEASE,
-            legs=[
-                (held_account, -amount),
-                (account_for(kind=AccountKind.CREATOR_AVAILABLE, owner=held_account.owner), amount),
-            ],
-            idempotency_key=f"held_earnings_release:{held_account.pk}:{row['last_leg']}",
+            legs=[(held_accounts[row["account_id"]], -amount), (available[owner_id], amount)],
+            idempotency_key=f"held_earnings_release:{row['account_id']}:{row['last_leg']}",
             memo="Held earnings released: identity verified",
             reference={"reason": "kyc_verified"},
         )

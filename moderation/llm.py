@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from moderation.scores import LABELS
+from moderation.classify.labels import LABELS
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ harmless label with certainty). They are convex mixes of label probabilities tha
 - clickbait risk = P(clickbait)                        labels clickbait / not_clickbait
 
 "Offensive" and "distress" count half: they are reasons to look, not reasons to remove.
-The same weights are in ``moderation.classify.labels.RISK_WEIGHTS`` (a test keeps them equal).
+Tasks, labels and weights come from ``moderation.classify.labels`` (the classifiers' own).
 
 Safety Risk Score (SRS), in [0, 1]:
     SRS = MODERATION_SRS_HATE_WEIGHT (0.7) * hate risk + MODERATION_SRS_MENTAL_WEIGHT (0.3) * mental-health risk
@@ -26,17 +26,8 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 
-TASKS: tuple[str, ...] = ("hate", "mental_health", "clickbait")
-LABELS: dict[str, tuple[str, ...]] = {
-    "hate": ("hate", "offensive", "neither"),
-    "mental_health": ("self_harm", "distress", "none"),
-    "clickbait": ("clickbait", "not_clickbait"),
-}
-RISK_WEIGHTS: dict[str, dict[str, float]] = {
-    "hate": {"hate": 1.0, "offensive": 0.5},
-    "mental_health": {"self_harm": 1.0, "distress": 0.5},
-    "clickbait": {"clickbait": 1.0},
-}
+from moderation.classify.labels import LABELS, RISK_WEIGHTS, TASKS, risk_of  # noqa: F401 - LABELS re-exported
+
 QUALITY_DECIMALS = 4
 
 
@@ -48,7 +39,7 @@ def task_risk(*, task: str, probabilities: dict[str, float]) -> float:
     """The task's risk in [0, 1] from its label probabilities (see the module docstring)."""
     if task not in RISK_WEIGHTS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    return _clamp(sum(weight * float(probabilities.get(label, 0.0)) for label, weight in RISK_WEIGHTS[task].items()))
+    return risk_of(task, probabilities)
 
 
 def safety_risk_score(*, hate_risk: float, mental_health_risk: float) -> float:

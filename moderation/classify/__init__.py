@@ -15,8 +15,24 @@ mental_health, mean for clickbait); ``TaskResult.combined`` says how, and ``span
 chunk with its character offsets. Models load once per process (``preload`` warms them).
 """
 
+from importlib import import_module
+
 from moderation.classify.labels import LABELS, TASKS, risk_of
-from moderation.classify.model import AdapterMissing
-from moderation.classify.runtime import TaskResult, preload, score_text, score_texts
 
 __all__ = ["LABELS", "TASKS", "AdapterMissing", "TaskResult", "preload", "risk_of", "score_text", "score_texts"]
+
+# The model and runtime modules import torch and transformers: they load on first use, so that
+# reading the labels (the web process, moderation.scores) never pulls them in.
+_LAZY = {
+    "AdapterMissing": "moderation.classify.model",
+    "TaskResult": "moderation.classify.runtime",
+    "preload": "moderation.classify.runtime",
+    "score_text": "moderation.classify.runtime",
+    "score_texts": "moderation.classify.runtime",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Accounts: sign up with email verification, sign in and out, password reset, API tokens."""

@@ -1,0 +1,1 @@
+"""Creator portal pages: dashboard, per-video analytics and upload."""

@@ -54,10 +54,10 @@ def seed(*, senders: int, creators: int, history: int) -> tuple[list[tuple[str, 
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from compliance.models import GiftRequest
-    from creators.models import CreatorProfile, User
+    from creators.accounts.tokens import api_token_build
+    from creators.models import ApiToken, CreatorProfile, User
     from integrity.network import network_origin
     from payouts import ledger
     from valuetok.bulk import copy_rows
@@ -78,12 +78,15 @@ def seed(*, senders: int, creators: int, history: int) -> tuple[list[tuple[str, 
             User(email=f"bench.viewer{n}@example.com", password=password, country="GB",
                  date_joined=now - timedelta(days=rng.uniform(31, 700))) for n in range(senders)
         ])  # fmt: skip
-        tokens = Token.objects.bulk_create([Token(key=Token.generate_key(), user=u) for u in people])
+        # Bulk path of creators.accounts.tokens: one insert for every sender's token, keys kept here.
+        built = [api_token_build(user=u, name="aml benchmark", created_by=None) for u in people]
+        ApiToken.objects.bulk_create([token for token, _ in built])
+        keys = [key for _, key in built]
         identity = []
         for n, person in enumerate(people):
             first = rng.choice([24, 50, 73, 81, 86, 90, 98, 176, 189])
             ip = f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{n % 250 + 1}"
-            identity.append((tokens[n].key, f"{rng.getrandbits(64):016x}", ip, person.pk))
+            identity.append((keys[n], f"{rng.getrandbits(64):016x}", ip, person.pk))
         origins = {ip: network_origin(ip) for _, _, ip, _ in identity}
         joined = {p.pk: p.date_joined for p in people}
         fields = ["public_id", "idempotency_key", "request_hash", "sender_id", "sender_joined_at", "receiver_id",
@@ -172,7 +175,7 @@ class Client:
     async def post(self, token: str, key: str, body: bytes, ip: str) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        head = (f"POST /api/v1/gifts/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {token}\r\n"
+        head = (f"POST /api/v1/gifts/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                 f"Idempotency-Key: {key}\r\nX-Forwarded-For: {ip}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
         self.writer.write(head.encode() + body)

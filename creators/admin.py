@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from valuetok.admin_tools import decision_page
 
+from .accounts.tokens import ApiTokenError, api_token_create, api_token_revoke, api_token_validate
 from .milestones import milestone_award_pay
-from .models import CreatorProfile, Follow, Hashtag, MilestoneAward, Trend, TrendAdoption, User, Video
+from .models import ApiToken, CreatorProfile, Follow, Hashtag, MilestoneAward, Trend, TrendAdoption, User, Video
 from .trends import REASON_MIN_LENGTH, TrendError, trend_approve, trend_reject
 
 
@@ -223,3 +224,101 @@ class MilestoneAwardAdmin(admin.ModelAdmin):
             paid, waiting = (paid + 1, waiting) if award.paid_at else (paid, waiting + 1)
         level = messages.SUCCESS if not waiting else messages.WARNING
         self.message_user(request, f"paid: {paid}; still waiting for the bonus pool: {waiting}.", level)
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+# Staff issue tokens to partners and creators and revoke leaked ones. The key is shown once, in the
+# message after "Save"; only its hash is stored. Tokens are never edited or deleted, only revoked.
+
+
+class ApiTokenStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        from django.db.models import Q
+        from django.utils import timezone
+
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "expires_at"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("user") and data.get("name"):
+            try:
+                data["name"] = api_token_validate(
+                    user=data["user"], name=data["name"], expires_at=data.get("expires_at")
+                )
+            except ApiTokenError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "token_status", "created_at", "created_by", "last_used_at", "expires_at"]
+    list_filter = [ApiTokenStatusFilter]
+    search_fields = ["name", "=prefix", "user__email"]
+    list_select_related = ["user", "created_by"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"
+    actions = ["revoke_selected"]
+    add_fields = ["user", "name", "expires_at"]
+    change_fields = [
+        "public_id", "user", "name", "prefix", "created_at", "created_by", "expires_at", "last_used_at", "revoked_at",
+        "revoked_by",
+    ]  # fmt: skip
+
+    @admin.display(description="status")
+    def token_status(self, obj: ApiToken) -> str:
+        return obj.status
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return self.add_fields if obj is None else self.change_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [] if obj is None else self.change_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # revoke instead: the record of who held which key stays
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
+        if change:
+            return  # nothing on the change form is editable
+        token, key = api_token_create(user=obj.user, name=obj.name, created_by=request.user, expires_at=obj.expires_at)
+        for field in ApiToken._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(token, field.attname))
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"The key of “{token.name}” for {token.user} is {key} (copy it now: it is never shown again).",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, by=request.user)
+            revoked += 1
+        self.message_user(request, f"revoked: {revoked} token(s).", messages.SUCCESS)

@@ -285,3 +285,75 @@ class TrendAdoption(models.Model):
 
     def __str__(self) -> str:
         return f"video {self.video_id} adopted trend {self.trend_id}"
+
+
+class ApiToken(models.Model):
+    """A named key an external client sends as ``Authorization: Bearer <key>``.
+
+    The key itself is shown once, when it is made, and never stored: only its SHA-256 (keys are 256
+    random bits, so a plain hash is enough) and a short visible prefix that lets people tell their
+    keys apart. Tokens are revoked, never deleted, so the record of who held which key stays.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'upload script'.")
+    prefix = models.CharField(max_length=16, editable=False, help_text="The key's first characters, to tell keys apart")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens_created", editable=False
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the token does not expire.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens_revoked", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_recent")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="api_token_named"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=models.F("created_at")),
+                name="api_token_revoked_after_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, at=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (at or timezone.now())
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"
+
+
+class EmailVerification(models.Model):
+    """An account made by sign-up, and whether its owner has proved the email address is theirs.
+
+    An account with a row whose ``verified_at`` is empty cannot sign in
+    (creators.accounts.backends.VerifiedEmailBackend). Accounts made any other way (staff,
+    createsuperuser, the demo seed) have no row and are not affected.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="email_verification")
+    # The address the link was sent to: a link never verifies an address the account no longer has.
+    email = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(verified_at__isnull=True), name="email_verification_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({'verified' if self.verified_at else 'unverified'})"

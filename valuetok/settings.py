@@ -80,7 +80,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -97,6 +96,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from gunicorn (compressed, far-future cached in production): right after
+    # SecurityMiddleware so that its headers still apply and nothing else runs for a static file.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -140,8 +142,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGIN_REDIRECT_URL = "home"  # the login view sends creators to their dashboard, staff to admin
 LOGOUT_REDIRECT_URL = "home"
+# Django's model backend, less sign-ups whose email is not verified yet (creators.accounts).
+AUTHENTICATION_BACKENDS = ["creators.accounts.backends.VerifiedEmailBackend"]
+# How long a sign-up's email verification link works (seconds).
+ACCOUNTS_VERIFICATION_MAX_AGE_SECONDS = env.int("ACCOUNTS_VERIFICATION_MAX_AGE_SECONDS", default=3 * 24 * 3600)
+# Sign-up, verification-resend and password-reset posts allowed per client IP and minute, each (0: no limit).
+ACCOUNTS_THROTTLE_PER_MINUTE = env.int("ACCOUNTS_THROTTLE_PER_MINUTE", default=5)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -165,6 +173,16 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production serves collected static files through WhiteNoise with hashed names (cached for ever)
+# and gzip/Brotli variants; `collectstatic` must run first (`make prod` does). Development and the
+# tests keep the plain storage, so nothing needs collecting there.
+STATICFILES_BACKEND = env.str(
+    "STATICFILES_BACKEND",
+    default="whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if IS_PRODUCTION
+    else "django.contrib.staticfiles.storage.StaticFilesStorage",
+)
+STORAGES["staticfiles"] = {"BACKEND": STATICFILES_BACKEND}
 FILE_UPLOAD_PERMISSIONS = 0o640
 # A full event batch (10,000 events) is a few megabytes of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024)
@@ -173,6 +191,16 @@ VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=200 * 1024 * 
 
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 PHONENUMBER_DB_FORMAT = "E164"
+
+# --- Static: vendored JavaScript ---------------------------------------------------------------
+# Plotly's browser bundle comes from the pinned `plotly` package (plotly/package_data/plotly.min.js)
+# and is served as our own static file vendor/plotly/plotly.min.js (valuetok/vendor_static.py): no
+# CDN, no copy in the repository, and only that one file of the package is exposed.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "valuetok.vendor_static.VendoredPackageFinder",
+]
 
 # --- Security (production) ----------------------------------------------------------------------
 if IS_PRODUCTION:
@@ -184,20 +212,40 @@ if IS_PRODUCTION:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Email ------------------------------------------------------------------------------------
+# consolemail:// (default: mails printed by the web process), filemail:// (one file per mail under
+# EMAIL_FILE_PATH), smtp://user:password@host:587 or smtp+tls://... in production.
+_EMAIL = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+for _name in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL"):
+    if _EMAIL.get(_name) not in (None, ""):
+        globals()[_name] = _EMAIL[_name]
+EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ValueTok <no-reply@valuetok.localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Where links in mails point when no request says (the pages use the request's own host).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous call gets 401 with "WWW-Authenticate: Bearer", not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "creators.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "valuetok.pagination.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # ?page=N&page_size=M (capped by API_MAX_PAGE_SIZE).
+    "DEFAULT_PAGINATION_CLASS": "valuetok.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Error responses, tags and examples added to every operation (valuetok/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "valuetok.schema.AutoSchema",
+    # One error body everywhere: {"code", "detail", "errors"?} (valuetok/api_errors.py).
+    "EXCEPTION_HANDLER": "valuetok.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -208,6 +256,7 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "ingest": env.str("API_THROTTLE_INGEST", default="600/min"),
         "moderation": env.str("API_THROTTLE_MODERATION", default="30/min"),
+        "evaluation_poll": env.str("API_THROTTLE_EVALUATION_POLL", default="120/min"),
         "payouts": env.str("API_THROTTLE_PAYOUTS", default="120/min"),
         "uploads": env.str("API_THROTTLE_UPLOADS", default="30/hour"),
     },
@@ -227,7 +276,19 @@ SPECTACULAR_SETTINGS = {
         "VideoStatusEnum": "creators.models.Video.Status",
         "EvaluationStatusEnum": "moderation.models.EvaluationStatus",
     },
+    "TAGS": [
+        {"name": "creators", "description": "Creator profiles, videos, uploads and trend ideas."},
+        {"name": "integrity", "description": "Viewer events and the Engagement Integrity Score."},
+        {"name": "moderation", "description": "Content checks, evaluations and reports."},
+        {"name": "compliance", "description": "KYC verification and gifts (AML decisions)."},
+        {"name": "payouts", "description": "Balances, withdrawals, statements and wallet top-ups."},
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "valuetok.schema.postprocess_error_examples",
+    ],
 }
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -484,3 +545,5 @@ LOGGING = {
 if not IS_PRODUCTION:
     for _folder in (VAR_DIR, MEDIA_ROOT, PRIVATE_MEDIA_ROOT):
         _folder.mkdir(parents=True, exist_ok=True)
+    # WhiteNoise reads STATIC_ROOT at start-up and warns when it is missing; it may stay empty here.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)

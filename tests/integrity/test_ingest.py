@@ -4,9 +4,9 @@ import uuid
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from creators.accounts.tokens import api_token_create
 from creators.roles import EVENT_PRODUCERS
 from integrity.ingest import MAX_BATCH
 from integrity.models import ViewerEvent
@@ -20,7 +20,8 @@ def producer_client():
     service = UserFactory(email="edge@example.com")
     service.groups.add(Group.objects.get(name=EVENT_PRODUCERS))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=service).key}")
+    _, key = api_token_create(user=service, name="edge events", created_by=None)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
 
 
@@ -78,6 +79,14 @@ def test_valid_rows_are_stored_and_invalid_rows_explained(producer_client, targe
     assert ViewerEvent.objects.count() == 2
 
 
+def test_an_impossible_time_is_a_rejected_row_not_a_server_error(producer_client, target):
+    video, user = target
+    response = post(producer_client, [event(video, user, occurred_at="2026-11-15T18:60:00Z")])
+    assert response.status_code == 200
+    assert "ISO 8601" in response.json()["rejected"][0]["errors"]["occurred_at"]
+    assert ViewerEvent.objects.count() == 0
+
+
 def test_the_ip_is_stored_only_as_keyed_hashes(producer_client, target):
     video, user = target
     post(producer_client, [event(video, user, ip="159.65.21.10")])
@@ -110,6 +119,7 @@ def test_a_uuid_twice_in_one_batch_is_stored_once(producer_client, target):
 def test_a_malformed_body_is_a_clear_400(producer_client, body):
     response = producer_client.post("/api/v1/events/", body, format="json")
     assert response.status_code == 400
+    assert response.json()["code"] == "invalid_batch"
     assert "events" in response.json()["detail"]
 
 
@@ -117,6 +127,7 @@ def test_batches_are_capped(producer_client, target):
     video, user = target
     response = post(producer_client, [event(video, user)] * (MAX_BATCH + 1))
     assert response.status_code == 400
+    assert response.json()["code"] == "batch_too_large"
     assert "at most 10000" in response.json()["detail"]
     assert ViewerEvent.objects.count() == 0
 
@@ -129,6 +140,7 @@ def test_only_event_producers_may_send_events(target):
     creator.force_authenticate(UserFactory())
     response = post(creator, [event(video, user)])
     assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
     assert "Event producers" in response.json()["detail"]
 
 

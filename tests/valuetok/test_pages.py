@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from creators.roles import FINANCE, TRUST_AND_SAFETY
-from tests.factories import PASSWORD, UserFactory, VideoFactory
+from tests.factories import PASSWORD, CreatorProfileFactory, UserFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_sign_in_with_email_and_sign_out(client):
     user = UserFactory(email="ann@example.com")
     response = client.post("/accounts/login/", {"username": "ANN@example.com", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/"  # a viewer has no dashboard: home
     page = client.get("/").content.decode()
     assert user.first_name in page
     assert "Sign out" in page
@@ -93,8 +93,10 @@ def test_openapi_schema_describes_the_api(client):
 
 
 def test_api_requires_authentication(client):
-    assert client.get("/api/v1/").status_code == 403
-    assert client.get("/api/v1/videos/").status_code == 403
+    assert client.get("/api/v1/").status_code == 401
+    response = client.get("/api/v1/videos/")
+    assert response.status_code == 401
+    assert response.json() == {"code": "not_authenticated", "detail": "Authentication credentials were not provided."}
 
 
 def test_api_lists_published_videos_with_filters(client):
@@ -113,4 +115,13 @@ def test_api_rejects_a_malformed_filter_with_a_clear_error(client):
     client.force_login(UserFactory())
     response = client.get("/api/v1/videos/", {"created_after": "yesterday"})
     assert response.status_code == 400
-    assert "created_after" in response.json()
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["errors"] == {"created_after": ["Enter a valid date/time."]}
+
+
+@pytest.mark.parametrize(("kind", "landing"), [("creator", "/dashboard/"), ("staff", "/admin/"), ("viewer", "/")])
+def test_sign_in_lands_where_each_kind_of_account_works(client, kind, landing):
+    user = CreatorProfileFactory().user if kind == "creator" else UserFactory(is_staff=kind == "staff")
+    response = client.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == landing

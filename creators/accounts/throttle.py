@@ -1,0 +1,35 @@
+"""Per-client-IP limits on the account forms that send mail or create accounts.
+
+A fixed one-minute window counted in Django's cache (Redis in production, so every process
+shares it). The client address follows the same rule as gifts: the peer, or behind one of our
+own proxies (AML_TRUSTED_PROXIES) the address that proxy saw.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from compliance.api.aml import client_ip
+
+WINDOW_SECONDS = 60
+
+
+def throttle_allows(request: HttpRequest, *, scope: str) -> bool:
+    """Count one attempt for the client's address; False once it made too many this minute."""
+    limit = settings.ACCOUNTS_THROTTLE_PER_MINUTE
+    if limit <= 0:
+        return True
+    window = int(time.time() // WINDOW_SECONDS)
+    key = f"accounts-throttle:{scope}:{client_ip(request) or 'unknown'}:{window}"
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+        count = 1
+    return count <= limit
+
+
+THROTTLED_MESSAGE = "Too many attempts from your network. Wait a minute and try again."

@@ -100,7 +100,10 @@ def validate_row(raw: object, now: datetime) -> tuple[dict | None, dict[str, str
         errors["event_type"] = f"Must be one of {', '.join(sorted(EVENT_TYPES))}."
     row["event_type"] = event_type
     occurred = raw.get("occurred_at")
-    moment = parse_datetime(occurred) if isinstance(occurred, str) else None
+    try:
+        moment = parse_datetime(occurred) if isinstance(occurred, str) else None
+    except ValueError:  # well formed but impossible, e.g. minute 60
+        moment = None
     if moment is None:
         errors["occurred_at"] = "Must be an ISO 8601 date-time, e.g. 2026-11-02T18:04:05.123Z."
     elif timezone.is_naive(moment):

@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import views
 from .api import extra_urls, router
 
+# JSON in the API's one error shape under /api/, Django's usual pages elsewhere.
+handler400 = "valuetok.api_errors.bad_request"
+handler403 = "valuetok.api_errors.permission_denied"
+handler404 = "valuetok.api_errors.page_not_found"
+handler500 = "valuetok.api_errors.server_error"
+
 admin.site.site_header = "ValueTok staff"
 admin.site.site_title = "ValueTok staff"
 admin.site.index_title = "Trust & Safety and Finance"

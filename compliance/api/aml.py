@@ -17,7 +17,7 @@ import orjson
 from django.conf import settings
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from compliance.aml.services import GiftError, IdempotencyKeyReused, request_has
 from compliance.models import GiftRequest
 from creators.models import CreatorProfile
 from payouts.gifts import WalletBalanceTooLow, gift_send
+from valuetok.api_errors import ApiError, ErrorResponseSerializer
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -81,13 +82,6 @@ class GiftDecisionSerializer(serializers.Serializer):
         return visible[0] if visible and gift.decision == GiftRequest.Decision.BLOCK else MESSAGES[gift.decision]
 
 
-ERROR = inline_serializer("GiftError", {"detail": serializers.CharField(), "code": serializers.CharField()})
-
-
-def _error(detail: str, code: str, http_status: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=http_status)
-
-
 def client_ip(request: Request) -> str:
     """The peer address; behind one of our own proxies (AML_TRUSTED_PROXIES), the address that proxy saw.
 
@@ -123,34 +117,66 @@ class GiftView(APIView):
             "allowed gift moves the money to the creator at once, a held one when its review clears it."
         ),
         parameters=[
-            OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-                             description="A unique key per gift (a UUID is best), at most 255 characters."),
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="A unique key per gift (a UUID is best), at most 255 characters.",
+            ),
         ],
         request=GiftRequestSerializer,
         responses={
             201: GiftDecisionSerializer,
-            400: OpenApiTypes.OBJECT,
-            422: ERROR,
+            400: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="Invalid input (validation_error), a missing "
+                "or bad Idempotency-Key, or insufficient_wallet_balance; nothing is stored.",
+            ),
+            422: OpenApiResponse(
+                ErrorResponseSerializer, description="idempotency_key_reused: the key was used with another body."
+            ),
         },
         examples=[
-            OpenApiExample("A $5 gift", request_only=True,
-                           value={"receiver": "demo_creator", "amount_cents": 500, "currency": "USD",
-                                  "device_id": "5583929b96ada5f6"}),
+            OpenApiExample(
+                "Allowed",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "id": "2c9d8e7f-6a5b-4c3d-9e8f-7a6b5c4d3e2f",
+                    "receiver": "demo_creator",
+                    "amount_cents": 500,
+                    "currency": "USD",
+                    "decision": "allow",
+                    "message": MESSAGES[GiftRequest.Decision.ALLOW],
+                    "config_version": "aml-2026.11-1",
+                    "created_at": "2026-11-21T12:00:00Z",
+                },
+            ),
+            OpenApiExample(
+                "A $5 gift",
+                request_only=True,
+                value={
+                    "receiver": "demo_creator",
+                    "amount_cents": 500,
+                    "currency": "USD",
+                    "device_id": "5583929b96ada5f6",
+                },
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if not key:
-            return _error(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per gift).", "idempotency_key_missing",
-                          status.HTTP_400_BAD_REQUEST)  # fmt: skip
+            raise ApiError(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per gift).",
+                           code="idempotency_key_missing")  # fmt: skip
         if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            return _error(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} "
-                          "characters.", "idempotency_key_invalid", status.HTTP_400_BAD_REQUEST)  # fmt: skip
+            raise ApiError(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} "
+                           "characters.", code="idempotency_key_invalid")  # fmt: skip
         if not isinstance(request.data, dict):
-            return _error("The body must be a JSON object.", "invalid_body", status.HTTP_400_BAD_REQUEST)
+            raise ApiError("The body must be a JSON object.", code="invalid_body")
         serializer = GiftRequestSerializer(data=request.data)
-        if not serializer.is_valid():
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # The body's meaning, not its bytes: key order and whitespace do not make a different request.
         canonical = {"receiver": data["receiver"].pk, "amount_cents": data["amount_cents"],
@@ -164,12 +190,12 @@ class GiftView(APIView):
                 country=client_country(request),
             )  # fmt: skip
         except IdempotencyKeyReused as exc:
-            return _error(f"{exc} Use a new key for a new gift.", "idempotency_key_reused",
-                          status.HTTP_422_UNPROCESSABLE_ENTITY)  # fmt: skip
+            raise ApiError(f"{exc} Use a new key for a new gift.", code="idempotency_key_reused",
+                           status_code=status.HTTP_422_UNPROCESSABLE_ENTITY) from exc  # fmt: skip
         except WalletBalanceTooLow as exc:
-            return _error(str(exc), "insufficient_wallet_balance", status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(exc), code="insufficient_wallet_balance") from exc
         except GiftError as exc:
-            return _error(str(exc), "invalid_gift", status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(exc), code="invalid_gift") from exc
         response = Response(GiftDecisionSerializer(gift).data, status=status.HTTP_201_CREATED)
         if gift.replayed:
             response["Idempotent-Replayed"] = "true"

@@ -6,7 +6,14 @@ only that a person will look at the submission.
 """
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -17,6 +24,8 @@ from rest_framework.views import APIView
 from compliance.kyc.selectors import kyc_status_for_user, kyc_submissions_for_user
 from compliance.kyc.services import KycSubmissionInvalid, kyc_submission_create
 from compliance.models import IdentityDocument, KycSubmission
+from creators.api.permissions import creator_only
+from valuetok.pagination import IsoDateTimeFilter
 
 MANUAL_REVIEW = {
     "check": "manual_review",
@@ -25,11 +34,7 @@ MANUAL_REVIEW = {
 }
 
 
-class IsCreator(permissions.BasePermission):
-    message = "Only creators verify their identity."
-
-    def has_permission(self, request: Request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and hasattr(request.user, "creator_profile"))
+IsCreator = creator_only("Only creators verify their identity.")
 
 
 # --- Input ------------------------------------------------------------------------------------------
@@ -170,12 +175,81 @@ class KycStatusSerializer(serializers.Serializer):
     submission_id = serializers.UUIDField(allow_null=True)
 
 
+# --- Examples ---------------------------------------------------------------------------------------
+
+SUBMISSION_EXAMPLE = {
+    "id": "3f6c2d1e-0b9a-4e8d-a7c6-5b4a3f2e1d0c",
+    "status": "approved",
+    "level": 2,
+    "score": 91,
+    "checks": [
+        {"check": "document_expiry", "result": "pass", "reason": "The passport is valid until 2031-04-30."},
+        {"check": "mrz_checksum", "result": "pass", "reason": "The machine-readable zone's check digits match."},
+        {"check": "age", "result": "pass", "reason": "Over 18."},
+    ],
+    "given_names": "Jane",
+    "surname": "Smith",
+    "date_of_birth": "1994-05-17",
+    "nationality": "GB",
+    "submitted_at": "2026-11-20T09:00:00Z",
+    "decided_at": "2026-11-20T09:00:02Z",
+    "expires_at": "2031-04-30",
+    "documents": [
+        {
+            "id": "8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d",
+            "doc_type": "passport",
+            "issuing_country": "GB",
+            "number_last4": "6789",
+            "issue_date": "2021-04-30",
+            "expiry_date": "2031-04-30",
+            "content_type": "image/jpeg",
+            "size_bytes": 482_113,
+            "download_url": "https://valuetok.example/compliance/kyc/documents/8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d/",
+        }
+    ],
+}
+
+SUBMISSION_REQUEST_EXAMPLE = {
+    "given_names": "Jane",
+    "surname": "Smith",
+    "date_of_birth": "1994-05-17",
+    "sex": "F",
+    "nationality": "GB",
+    "address_line1": "1 High Street",
+    "city": "London",
+    "postal_code": "SW1A 1AA",
+    "address_country": "GB",
+    "phone_number": "+447400123456",
+    "email": "jane@example.com",
+    "documents": '[{"doc_type": "passport", "number": "123456789", "issuing_country": "GB", '
+    '"issue_date": "2021-04-30", "expiry_date": "2031-04-30"}]',
+    "files": ["(binary: passport.jpg)"],
+}
+
+
 # --- Views ------------------------------------------------------------------------------------------
 
 
+class KycSubmissionFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=KycSubmission.Status.choices)
+    submitted_after = IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+
+    class Meta:
+        model = KycSubmission
+        fields = ["status", "submitted_after", "submitted_before"]
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Your KYC submissions, newest first, with each check's result and reason"),
-    retrieve=extend_schema(summary="One of your KYC submissions"),
+    list=extend_schema(
+        summary="Your KYC submissions, newest first, with each check's result and reason",
+        description="Filter by status and submission time; order by submitted_at (default newest first).",
+        examples=[OpenApiExample("Approved", value=SUBMISSION_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One of your KYC submissions",
+        examples=[OpenApiExample("Approved", value=SUBMISSION_EXAMPLE, response_only=True)],
+    ),
 )
 class KycSubmissionViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -185,7 +259,9 @@ class KycSubmissionViewSet(
     parser_classes = [MultiPartParser, FormParser]
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
-    filter_backends: list = []
+    filterset_class = KycSubmissionFilter
+    ordering_fields = ["submitted_at"]
+    ordering = ["-submitted_at", "-id"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -194,12 +270,24 @@ class KycSubmissionViewSet(
 
     @extend_schema(
         summary="Submit personal data and identity documents for verification",
+        description="A multipart form: the personal data, `documents` (a JSON array, one object per document) and "
+        "one file per document in `files`, in the same order. The checks run at once; the answer says whether "
+        "the submission was approved, rejected or needs a person's review.",
         request={"multipart/form-data": KycSubmissionCreateSerializer},
         responses={
             201: KycSubmissionSerializer,
-            400: OpenApiResponse(description="Field name -> list of messages, e.g. `documents[0].file`."),
-            403: OpenApiResponse(description="Not signed in, or not a creator."),
+            400: OpenApiResponse(description="validation_error; errors per field, e.g. `documents[0].file`."),
+            403: OpenApiResponse(description="Signed in, but not a creator."),
         },
+        examples=[
+            OpenApiExample(
+                "A passport",
+                value=SUBMISSION_REQUEST_EXAMPLE,
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample("Approved", value=SUBMISSION_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         incoming = KycSubmissionCreateSerializer(data=request.data)
@@ -218,8 +306,23 @@ class KycSubmissionViewSet(
 class KycStatusView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(summary="Your KYC level, the latest submission's status and when the level lapses",
-                   responses=KycStatusSerializer)  # fmt: skip
+    @extend_schema(
+        summary="Your KYC level, the latest submission's status and when the level lapses",
+        responses=KycStatusSerializer,
+        examples=[
+            OpenApiExample(
+                "Verified",
+                value={"level": 2, "status": "approved", "expires_at": "2031-04-30",
+                       "submission_id": SUBMISSION_EXAMPLE["id"]},
+                response_only=True,
+            ),
+            OpenApiExample(
+                "Never submitted",
+                value={"level": 0, "status": "none", "expires_at": None, "submission_id": None},
+                response_only=True,
+            ),
+        ],
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         current = kyc_status_for_user(user=request.user)
         return Response(

@@ -41,6 +41,9 @@ class TrendSerializer(serializers.ModelSerializer):
     originator = serializers.SlugRelatedField(slug_field="handle", read_only=True)
     hashtag = serializers.SlugRelatedField(slug_field="name", read_only=True)
     is_boosted = serializers.BooleanField(read_only=True)
+    bonus_cents = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The bonus owed or paid; null unless you are the originator."
+    )
 
     class Meta:
         model = Trend

@@ -1,11 +1,12 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integrity.api.serializers import EventBatchResultSerializer, EventBatchSerializer
 from integrity.ingest import MAX_BATCH, events_ingest
+from valuetok.api_errors import ApiError
 
 
 class CanIngestEvents(BasePermission):
@@ -41,33 +42,44 @@ class EventBatchView(APIView):
         description=(
             "Each event is validated on its own: valid events are stored even when others are rejected, and the "
             "response lists which were created, which were already stored (same event_uuid) and which were "
-            "rejected, with the errors per field. The IP is hashed on arrival and never stored."
+            "rejected, with the errors per field. The IP is hashed on arrival and never stored. Needs the "
+            "'Event producers' group."
         ),
-        request=inline_serializer("EventBatch", {"events": serializers.ListField(child=serializers.DictField())}),
+        request=EventBatchSerializer,
         responses={
-            200: inline_serializer(
-                "EventBatchResult",
-                {
-                    "created": serializers.ListField(child=serializers.UUIDField()),
-                    "duplicates": serializers.ListField(child=serializers.UUIDField()),
-                    "rejected": serializers.ListField(child=serializers.DictField()),
-                },
+            200: EventBatchResultSerializer,
+            400: OpenApiResponse(
+                description="invalid_batch: the body is not an object with an events list; batch_too_large."
             ),
-            400: inline_serializer("EventBatchError", {"detail": serializers.CharField()}),
         },
-        examples=[OpenApiExample("One view", value={"events": [EVENT_EXAMPLE]}, request_only=True)],
+        examples=[
+            OpenApiExample("One view", value={"events": [EVENT_EXAMPLE]}, request_only=True),
+            OpenApiExample(
+                "One stored, one rejected",
+                value={
+                    "created": [EVENT_EXAMPLE["event_uuid"]],
+                    "duplicates": [],
+                    "rejected": [
+                        {
+                            "index": 1,
+                            "event_uuid": "0192f7a0-5b1c-7d3e-8f00-1234567890ac",
+                            "errors": {"occurred_at": "Is in the future."},
+                        }
+                    ],
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
     )
     def post(self, request: Request) -> Response:
         body = request.data
         events = body.get("events") if isinstance(body, dict) else None
         if not isinstance(events, list):
-            return Response(
-                {"detail": "The body must be an object with an 'events' list."}, status.HTTP_400_BAD_REQUEST
-            )
+            raise ApiError("The body must be an object with an 'events' list.", code="invalid_batch")
         if len(events) > MAX_BATCH:
-            return Response(
-                {"detail": f"A batch holds at most {MAX_BATCH} events; this one has {len(events)}."},
-                status.HTTP_400_BAD_REQUEST,
+            raise ApiError(
+                f"A batch holds at most {MAX_BATCH} events; this one has {len(events)}.", code="batch_too_large"
             )
         result = events_ingest(rows=events)
         return Response({

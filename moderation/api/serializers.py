@@ -57,9 +57,10 @@ class SpanSerializer(serializers.Serializer):
     risk = serializers.FloatField()
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+class ModelVersionsSerializer(serializers.Serializer):
+    asr = serializers.CharField(help_text="engine:model of the speech recognition, e.g. faster-whisper:tiny.en.")
+    adapters = serializers.DictField(child=serializers.CharField(), help_text="{task: adapter version}")
+    llm = serializers.CharField(help_text="The LLM that decided a task, or empty.")
 
 
 class EvaluationResultSerializer(serializers.Serializer):
@@ -97,13 +98,18 @@ class EvaluationResultSerializer(serializers.Serializer):
             for span in driving_spans(spans=evaluation.spans)
         ]
 
-    @extend_schema_field({"type": "object", "additionalProperties": True})
+    @extend_schema_field(ModelVersionsSerializer)
     def get_model_versions(self, evaluation: Evaluation) -> dict[str, object]:
         return {
             "asr": f"{evaluation.asr_engine}:{evaluation.asr_model}".strip(":"),
             "adapters": evaluation.adapter_versions,
             "llm": evaluation.llm_model,
         }
+
+
+class EvaluationErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Why it failed: no_audio, not_media, too_long, address_not_allowed, ...")
+    message = serializers.CharField()
 
 
 class EvaluationStatusSerializer(serializers.Serializer):
@@ -115,6 +121,7 @@ class EvaluationStatusSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     poll_url = serializers.SerializerMethodField()
 
+    @extend_schema_field(EvaluationErrorSerializer(allow_null=True))
     def get_error(self, evaluation: Evaluation) -> dict | None:
         if evaluation.status != Evaluation.Status.FAILED:
             return None
@@ -124,13 +131,6 @@ class EvaluationStatusSerializer(serializers.Serializer):
         path = reverse("moderation-api:evaluation-detail", kwargs={"public_id": evaluation.public_id})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
-
-
-class RefusalSerializer(serializers.Serializer):
-    evaluation_id = serializers.UUIDField()
-    status = serializers.CharField()
-    code = serializers.CharField()
-    message = serializers.CharField()
 
 
 class FlagCreateSerializer(serializers.Serializer):
@@ -167,8 +167,10 @@ class FlagSerializer(serializers.ModelSerializer):
         model = Flag
         fields = ["id", "origin", "status", "video_id", "source_url", "evaluation_id", "reason", "created_at"]
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_video_id(self, flag: Flag) -> str | None:
         return str(flag.video.public_id) if flag.video_id else None
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_evaluation_id(self, flag: Flag) -> str | None:
         return str(flag.evaluation.public_id) if flag.evaluation_id else None

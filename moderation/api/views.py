@@ -3,13 +3,14 @@
 ``POST checkContent`` evaluates short media at once (up to ``MODERATION_SYNC_MAX_SECONDS`` of
 media: 200 with the scores) and queues longer media (202 with the evaluation id to poll at
 ``GET evaluations/<id>``). A URL the fetcher refuses (private address, bad scheme, too large,
-not media...) is 400 with the refusal's code and message; media that cannot be evaluated (no
-audio, broken, too long) is 422. Either way the evaluation is stored, failed, with its error.
+not media...) is 400 with the refusal's code and detail; media that cannot be evaluated (no
+audio, broken, too long) is 422. Either way the evaluation is stored, failed, with its error, and
+the error body (the API's one shape) carries its ``evaluation_id``.
 """
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -23,11 +24,29 @@ from moderation.api.serializers import (
     EvaluationStatusSerializer,
     FlagCreateSerializer,
     FlagSerializer,
-    RefusalSerializer,
 )
 from moderation.models import Evaluation
 from moderation.selectors import evaluation_visible_to
 from moderation.services import EvaluationInvalid, FlagActionRefused, content_check, flag_report
+from valuetok.api_errors import ApiError
+from valuetok.schema import ERROR_COMPONENT
+
+# A refused check: the one error body plus the stored (failed) evaluation's id.
+REFUSAL_SCHEMA = {
+    "allOf": [
+        {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"},
+        {
+            "type": "object",
+            "properties": {
+                "evaluation_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "The stored, failed evaluation (absent for input that fails validation).",
+                }
+            },
+        },
+    ]
+}
 
 EXAMPLE_RESULT = {
     "evaluation_id": "1b0c1a52-8f0e-4d53-9a53-3b0a4e0f6c11",
@@ -62,8 +81,7 @@ EXAMPLE_RESULT = {
 
 
 class ModerationAPIView(APIView):
-    # Token first: an anonymous caller gets 401 with "WWW-Authenticate: Token", not a bare 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    # The default authentication (API token first): an anonymous caller gets 401 with WWW-Authenticate.
     permission_classes = [IsAuthenticated]
     throttle_scope = "moderation"
 
@@ -76,8 +94,12 @@ class CheckContentView(ModerationAPIView):
         responses={
             200: OpenApiResponse(EvaluationResultSerializer, description="Short media, evaluated at once."),
             202: OpenApiResponse(EvaluationStatusSerializer, description="Long media: queued; poll poll_url."),
-            400: OpenApiResponse(RefusalSerializer, description="Invalid input, or the URL was refused."),
-            422: OpenApiResponse(RefusalSerializer, description="The media cannot be evaluated (e.g. no audio)."),
+            400: OpenApiResponse(
+                REFUSAL_SCHEMA,
+                description="Invalid input (validation_error), or the URL was "
+                "refused (code says why: address_not_allowed, not_media, too_large, ...).",
+            ),
+            422: OpenApiResponse(REFUSAL_SCHEMA, description="The media cannot be evaluated (no_audio, ...)."),
         },
         examples=[
             OpenApiExample("A link", value={"url": "https://cdn.example.com/v/clip.mp4"}, request_only=True),
@@ -86,15 +108,36 @@ class CheckContentView(ModerationAPIView):
             ),
             OpenApiExample("Evaluated", value=EXAMPLE_RESULT, response_only=True, status_codes=["200"]),
             OpenApiExample(
-                "Refused",
+                "Queued",
                 value={
                     "evaluation_id": EXAMPLE_RESULT["evaluation_id"],
-                    "status": "failed",
+                    "status": "queued",
+                    "error": None,
+                    "created_at": "2026-11-21T12:00:00Z",
+                    "poll_url": f"https://valuetok.example/api/v1/evaluations/{EXAMPLE_RESULT['evaluation_id']}",
+                },
+                response_only=True,
+                status_codes=["202"],
+            ),
+            OpenApiExample(
+                "Refused",
+                value={
                     "code": "address_not_allowed",
-                    "message": "The host resolves to a private address.",
+                    "detail": "The host resolves to a private address.",
+                    "evaluation_id": EXAMPLE_RESULT["evaluation_id"],
                 },
                 response_only=True,
                 status_codes=["400"],
+            ),
+            OpenApiExample(
+                "No audio",
+                value={
+                    "code": "no_audio",
+                    "detail": "The media has no audio track.",
+                    "evaluation_id": EXAMPLE_RESULT["evaluation_id"],
+                },
+                response_only=True,
+                status_codes=["422"],
             ),
         ],
         tags=["moderation"],
@@ -109,32 +152,40 @@ class CheckContentView(ModerationAPIView):
                 video=serializer.validated_data.get("video_id"),
             )
         except EvaluationInvalid as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            # The service's own input rules (the link's scheme and length, a video without media).
+            field = "url" if serializer.validated_data.get("url") else "video_id"
+            raise ValidationError({field: [str(exc)]}) from exc
         evaluation = check.evaluation
         if check.deferred:
             body = EvaluationStatusSerializer(evaluation, context={"request": request}).data
             return Response(body, status=status.HTTP_202_ACCEPTED)
         if evaluation.status == Evaluation.Status.FAILED:
-            body = {
-                "evaluation_id": str(evaluation.public_id),
-                "status": evaluation.status,
-                "code": evaluation.error_code,
-                "message": evaluation.error_message,
-            }
             # The caller's URL was refused: their input is at fault (400). The media itself cannot be
             # evaluated (no audio, broken, too long): 422.
-            code = status.HTTP_400_BAD_REQUEST if check.refused else status.HTTP_422_UNPROCESSABLE_ENTITY
-            return Response(body, status=code)
+            raise ApiError(
+                evaluation.error_message or "The content could not be evaluated.",
+                code=evaluation.error_code or "evaluation_failed",
+                status_code=status.HTTP_400_BAD_REQUEST if check.refused else status.HTTP_422_UNPROCESSABLE_ENTITY,
+                extra={"evaluation_id": str(evaluation.public_id)},
+            )
         return Response(EvaluationResultSerializer(evaluation, context={"request": request}).data)
 
 
 class EvaluationDetailView(ModerationAPIView):
+    # Polled every second or two by the upload page while Whisper runs: its own, roomier budget, so a
+    # long evaluation does not run the creator out of checkContent calls (or the other way round).
+    throttle_scope = "evaluation_poll"
+
     @extend_schema(
         operation_id="evaluation_retrieve",
         summary="Poll an evaluation: its status, and the scores once it is done",
         responses={
             200: OpenApiResponse(
-                EvaluationResultSerializer,
+                PolymorphicProxySerializer(
+                    component_name="EvaluationPoll",
+                    serializers=[EvaluationResultSerializer, EvaluationStatusSerializer],
+                    resource_type_field_name=None,
+                ),
                 description="Done: the checkContent body. Otherwise status, error (when failed) and poll_url.",
             ),
             404: OpenApiResponse(description="No such evaluation of yours."),
@@ -167,12 +218,29 @@ class FlaggedView(ModerationAPIView):
         operation_id="flagged_create",
         summary="Report content for Trust & Safety review",
         request=FlagCreateSerializer,
-        responses={201: FlagSerializer, 400: OpenApiResponse(description="Invalid input.")},
+        description="Report a published video (video_id) or a link (url), optionally with one of your evaluations "
+        "of it; Trust & Safety review it in admin.",
+        responses={201: FlagSerializer, 400: OpenApiResponse(description="Invalid input (validation_error).")},
         examples=[
             OpenApiExample(
                 "Report a link",
                 value={"url": "https://cdn.example.com/v/clip.mp4", "reason": "Slurs at 0:12 against a religion."},
                 request_only=True,
+            ),
+            OpenApiExample(
+                "Reported",
+                value={
+                    "id": "0e1d2c3b-4a59-4867-9f8e-7d6c5b4a3928",
+                    "origin": "reported",
+                    "status": "open",
+                    "video_id": None,
+                    "source_url": "https://cdn.example.com/v/clip.mp4",
+                    "evaluation_id": None,
+                    "reason": "Slurs at 0:12 against a religion.",
+                    "created_at": "2026-11-21T12:00:00Z",
+                },
+                response_only=True,
+                status_codes=["201"],
             ),
         ],
         tags=["moderation"],
@@ -190,5 +258,5 @@ class FlaggedView(ModerationAPIView):
                 evaluation=data.get("evaluation_id"),
             )
         except (FlagActionRefused, EvaluationInvalid) as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)

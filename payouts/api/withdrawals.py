@@ -9,17 +9,20 @@
 - ``POST /api/v1/wallet/topups``: staff only (payments arrive from the card processor's webhook in
   production, which is not part of this product yet); used by demos and support.
 
-Every error has one shape: ``{"detail": "...", "code": "..."}``, plus ``"fields"`` for input errors.
+Errors have the API's one shape (valuetok/api_errors.py): ``{"code", "detail", "errors"?}``.
 """
 
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creators.api.permissions import IsFinanceStaff, creator_only
 from creators.models import User
 from payouts.gifts import wallet_topup
 from payouts.ledger import IdempotencyConflict, LedgerError
@@ -32,15 +35,13 @@ from payouts.withdrawals import (
     WithdrawalInsufficientFunds,
     withdrawal_request,
 )
+from valuetok.api_errors import ApiError, ErrorResponseSerializer
+from valuetok.pagination import IsoDateTimeFilter
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
-ERROR = inline_serializer(
-    "PayoutsError",
-    {"detail": serializers.CharField(), "code": serializers.CharField(),
-     "fields": serializers.DictField(required=False, help_text="Per-field messages, for input errors.")},
-)  # fmt: skip
+ERROR = ErrorResponseSerializer
 # Domain errors to HTTP, in one place.
 ERROR_STATUS = {
     WithdrawalForbidden: status.HTTP_403_FORBIDDEN,
@@ -49,32 +50,39 @@ ERROR_STATUS = {
 }
 
 
-def _error(detail: str, code: str, http_status: int, fields: dict | None = None) -> Response:
-    body = {"detail": detail, "code": code}
-    if fields:
-        body["fields"] = fields
-    return Response(body, status=http_status)
-
-
-def _invalid(serializer: serializers.Serializer) -> Response:
-    return _error("The request is not valid; see fields.", "invalid", status.HTTP_400_BAD_REQUEST, serializer.errors)
-
-
-def _idempotency_key(request: Request) -> tuple[str, Response | None]:
+def _idempotency_key(request: Request) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key:
-        return key, _error(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per request).",
-                           "idempotency_key_missing", status.HTTP_400_BAD_REQUEST)  # fmt: skip
+        raise ApiError(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per request).",
+                       code="idempotency_key_missing")  # fmt: skip
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        return key, _error(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} "
-                           "characters.", "idempotency_key_invalid", status.HTTP_400_BAD_REQUEST)  # fmt: skip
-    return key, None
+        raise ApiError(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} characters.",
+                       code="idempotency_key_invalid")  # fmt: skip
+    return key
+
+
+def _body(request: Request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ApiError("The body must be a JSON object.", code="invalid_body")
+    return request.data
 
 
 KEY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
     description="A unique key per request (a UUID is best), at most 255 characters.",
 )  # fmt: skip
+
+
+# --- Examples ----------------------------------------------------------------------------------------
+BALANCE_EXAMPLE = {
+    "available_cents": 12_500, "held_cents": 2_000, "reserve_cents": 1_400, "in_transit_cents": 2_500,
+    "wallet_cents": 0, "wallet_pending_cents": 0, "wallet_spendable_cents": 0, "currency": "USD",
+}  # fmt: skip
+WITHDRAWAL_EXAMPLE = {
+    "id": "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "amount_cents": 2_500, "currency": "USD",
+    "payee_name": "Jane Q Creator", "status": "pending", "rejection_reason": "", "created_at": "2026-11-21T12:00:00Z",
+    "decided_at": None,
+}  # fmt: skip
 
 
 # --- Balance -----------------------------------------------------------------------------------------
@@ -92,7 +100,13 @@ class BalanceSerializer(serializers.Serializer):
 class BalanceView(APIView):
     throttle_scope = "payouts"
 
-    @extend_schema(summary="Your balances", responses={200: BalanceSerializer}, tags=["payouts"])
+    @extend_schema(
+        summary="Your balances",
+        description="As a creator: available, held, reserve and in transit. As a viewer: your gift wallet.",
+        responses={200: BalanceSerializer},
+        examples=[OpenApiExample("A creator", response_only=True, value=BALANCE_EXAMPLE)],
+        tags=["payouts"],
+    )
     def get(self, request: Request) -> Response:
         balances = owner_balances(user=request.user)
         data = {
@@ -121,17 +135,43 @@ class WithdrawalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WithdrawalFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Withdrawal.Status.choices)
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    min_amount_cents = filters.NumberFilter(field_name="amount_cents", lookup_expr="gte")
+
+    class Meta:
+        model = Withdrawal
+        fields = ["status", "created_after", "created_before", "min_amount_cents"]
+
+
+# A viewer has no withdrawals to list and none to make: the whole endpoint is for creators.
+CreatorsOnly = creator_only("Only creators withdraw earnings.")
+
+
 class WithdrawalListCreateView(ListAPIView):
-    """Your withdrawals (GET) and a new withdrawal request (POST)."""
+    """Your withdrawals (GET) and a new withdrawal request (POST, creators only)."""
 
     throttle_scope = "payouts"
+    permission_classes = [permissions.IsAuthenticated, CreatorsOnly]
     serializer_class = WithdrawalSerializer
-    filter_backends: list = []
+    filterset_class = WithdrawalFilter
+    ordering_fields = ["created_at", "amount_cents"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Withdrawal.objects.none()
         return withdrawals_for_creator(user=self.request.user)
 
-    @extend_schema(summary="Your withdrawals, newest first", tags=["payouts"])
+    @extend_schema(
+        summary="Your withdrawals, newest first",
+        description="Filter by status, request time and amount; order by created_at (default newest first) or "
+        "amount_cents.",
+        examples=[OpenApiExample("Pending", response_only=True, value=WITHDRAWAL_EXAMPLE)],
+        tags=["payouts"],
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -151,18 +191,15 @@ class WithdrawalListCreateView(ListAPIView):
             400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR,
         },
         examples=[OpenApiExample("Withdraw $25", request_only=True,
-                                 value={"amount_cents": 2500, "payee_name": "Jane Q Creator"})],
+                                 value={"amount_cents": 2500, "payee_name": "Jane Q Creator"}),
+                  OpenApiExample("Requested", response_only=True, status_codes=["201", "200"],
+                                 value=WITHDRAWAL_EXAMPLE)],
         tags=["payouts"],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        key, refused = _idempotency_key(request)
-        if refused is not None:
-            return refused
-        if not isinstance(request.data, dict):
-            return _error("The body must be a JSON object.", "invalid_body", status.HTTP_400_BAD_REQUEST)
-        serializer = WithdrawalInputSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
+        key = _idempotency_key(request)
+        serializer = WithdrawalInputSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
             withdrawal = withdrawal_request(
@@ -170,7 +207,8 @@ class WithdrawalListCreateView(ListAPIView):
                 idempotency_key=key, currency=data["currency"],
             )  # fmt: skip
         except WithdrawalError as exc:
-            return _error(str(exc), exc.code, ERROR_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST))
+            raise ApiError(str(exc), code=exc.code,
+                           status_code=ERROR_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)) from exc  # fmt: skip
         response = Response(
             WithdrawalSerializer(withdrawal).data,
             status=status.HTTP_200_OK if withdrawal.replayed else status.HTTP_201_CREATED,
@@ -188,40 +226,49 @@ class TopupInputSerializer(serializers.Serializer):
                                       help_text="The payment's reference at the processor.")  # fmt: skip
 
 
+class TopupSerializer(serializers.Serializer):
+    entry = serializers.UUIDField(help_text="The ledger entry that credited the wallet.")
+    wallet_cents = serializers.IntegerField(help_text="The viewer's wallet now.")
+
+
+TOPUP = TopupSerializer
+
+
 class WalletTopupView(APIView):
-    """Credit a viewer's gift wallet (staff only)."""
+    """Credit a viewer's gift wallet (Finance staff only: it moves money)."""
 
     throttle_scope = "payouts"
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [IsFinanceStaff]
 
     @extend_schema(
-        summary="Top up a viewer's gift wallet (staff only)",
+        summary="Top up a viewer's gift wallet (Finance staff only)",
         parameters=[KEY_PARAMETER],
         request=TopupInputSerializer,
-        responses={201: inline_serializer("Topup", {"entry": serializers.UUIDField(),
-                                                    "wallet_cents": serializers.IntegerField()}),
+        responses={201: TOPUP, 200: OpenApiResponse(TOPUP, description="A replay of a stored top-up."),
                    400: ERROR, 403: ERROR, 409: ERROR},
+        examples=[OpenApiExample("Top up $10", request_only=True,
+                                 value={"viewer": "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "amount_cents": 1000,
+                                        "reference": "ch_3PqX2b"}),
+                  OpenApiExample("Credited", response_only=True, status_codes=["201", "200"],
+                                 value={"entry": "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c", "wallet_cents": 1000})],
         tags=["payouts"],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        key, refused = _idempotency_key(request)
-        if refused is not None:
-            return refused
-        serializer = TopupInputSerializer(data=request.data if isinstance(request.data, dict) else {})
-        if not serializer.is_valid():
-            return _invalid(serializer)
+        key = _idempotency_key(request)
+        serializer = TopupInputSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         viewer = User.objects.filter(public_id=data["viewer"], is_active=True).first()
         if viewer is None:
-            return _error("No such viewer.", "not_found", status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"viewer": ["No such viewer."]})
         try:
             entry = wallet_topup(viewer=viewer, amount_cents=data["amount_cents"], idempotency_key=key,
                                  reference={"reference": data.get("reference", ""), "by": request.user.pk})  # fmt: skip
-        except IdempotencyConflict:
-            return _error("This Idempotency-Key was already used for a different top-up.", "idempotency_key_reused",
-                          status.HTTP_409_CONFLICT)  # fmt: skip
+        except IdempotencyConflict as exc:
+            raise ApiError("This Idempotency-Key was already used for a different top-up.",
+                           code="idempotency_key_reused", status_code=status.HTTP_409_CONFLICT) from exc  # fmt: skip
         except LedgerError as exc:
-            return _error(str(exc), "invalid_topup", status.HTTP_400_BAD_REQUEST)
+            raise ApiError(str(exc), code="invalid_topup") from exc
         balances = owner_balances(user=viewer)
         return Response({"entry": str(entry.public_id), "wallet_cents": balances.wallet_cents},
                         status=status.HTTP_200_OK if entry.replayed else status.HTTP_201_CREATED)  # fmt: skip

@@ -154,13 +154,15 @@ def test_invalid_fields_are_named(client, receiver, overrides, field):
     response = _post(client, _body(receiver, **overrides))
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert response.json()["code"] == "validation_error"
+    assert field in response.json()["errors"]
 
 
 def test_a_body_that_is_not_an_object_is_refused(client):
     response = client.post(URL, [1, 2], format="json", HTTP_IDEMPOTENCY_KEY="k")
 
     assert response.status_code == 400
+    assert response.json() == {"code": "invalid_body", "detail": "The body must be a JSON object."}
 
 
 def test_anonymous_requests_are_refused(receiver):

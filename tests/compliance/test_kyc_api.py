@@ -107,27 +107,32 @@ def test_validation_errors_are_clear_400s_naming_the_field(api, creator_user):
 
     missing = api.post(SUBMISSIONS, {"given_names": "Jane"}, format="multipart")
     assert missing.status_code == 400
-    assert {"surname", "date_of_birth", "documents", "files"} <= set(missing.json())
+    assert missing.json()["code"] == "validation_error"
+    assert {"surname", "date_of_birth", "documents", "files"} <= set(missing.json()["errors"])
 
     bad_country = api.post(SUBMISSIONS, payload(nationality="XX"), format="multipart")
     assert bad_country.status_code == 400
-    assert bad_country.json() == {"nationality": ["'XX' is not an ISO 3166-1 alpha-2 country code."]}
+    assert bad_country.json() == {
+        "code": "validation_error",
+        "detail": "nationality: 'XX' is not an ISO 3166-1 alpha-2 country code.",
+        "errors": {"nationality": ["'XX' is not an ISO 3166-1 alpha-2 country code."]},
+    }
 
     bad_phone = api.post(SUBMISSIONS, payload(phone_number="12345"), format="multipart")
-    assert list(bad_phone.json()) == ["phone_number"]
+    assert list(bad_phone.json()["errors"]) == ["phone_number"]
 
     exe = api.post(SUBMISSIONS, payload(files=[upload(EXE_BYTES, name="passport.pdf")]), format="multipart")
     assert exe.status_code == 400
-    assert "a Windows executable" in exe.json()["documents[0].file"][0]
+    assert "a Windows executable" in exe.json()["errors"]["documents[0].file"][0]
 
     count = api.post(SUBMISSIONS, payload(files=[upload(), upload()]), format="multipart")
     assert count.status_code == 400
-    assert "one each" in count.json()["files"][0]
+    assert "one each" in count.json()["errors"]["files"][0]
 
     bad_doc = api.post(SUBMISSIONS, payload(documents=[{"doc_type": "visa"}]), format="multipart")
     assert bad_doc.status_code == 400
-    assert bad_doc.json()["documents[0].doc_type"] == ['"visa" is not a valid choice.']
-    assert bad_doc.json()["documents[0].number"] == ["This field is required."]
+    assert bad_doc.json()["errors"]["documents[0].doc_type"] == ['"visa" is not a valid choice.']
+    assert bad_doc.json()["errors"]["documents[0].number"] == ["This field is required."]
     assert KycSubmission.objects.count() == 0
 
 
@@ -136,7 +141,11 @@ def test_a_second_submission_while_one_is_in_review_is_a_400(api, creator_user):
     assert api.post(SUBMISSIONS, payload(), format="multipart").status_code == 201  # no list: in review
     again = api.post(SUBMISSIONS, payload(), format="multipart")
     assert again.status_code == 400
-    assert again.json() == {"non_field_errors": ["A previous submission is still being reviewed."]}
+    assert again.json() == {
+        "code": "validation_error",
+        "detail": "A previous submission is still being reviewed.",
+        "errors": {"non_field_errors": ["A previous submission is still being reviewed."]},
+    }
 
 
 def test_creators_see_only_their_own_submissions(api, creator_user):
@@ -160,7 +169,7 @@ def test_signed_out_callers_and_non_creators_are_refused(api):
     api.force_authenticate(UserFactory())
     response = api.post(SUBMISSIONS, payload(), format="multipart")
     assert response.status_code == 403
-    assert response.json()["detail"] == "Only creators verify their identity."
+    assert response.json() == {"code": "permission_denied", "detail": "Only creators verify their identity."}
 
 
 def test_status_without_any_submission_is_level_0(api):

@@ -181,7 +181,7 @@ def test_a_large_upload_spooled_to_disk_is_probed_and_moved_into_private_storage
 def test_a_file_that_is_not_media_is_refused_and_nothing_is_stored(api, private_root):
     response = api.post(VIDEOS, {"title": "Not a video", "file": media("not_media.mp4")}, format="multipart")
     assert response.status_code == 400
-    assert "not a video or audio file" in response.json()["file"][0]
+    assert "not a video or audio file" in response.json()["errors"]["file"][0]
     assert_nothing_stored(private_root)
 
 
@@ -189,7 +189,7 @@ def test_a_file_that_only_starts_like_an_mp4_is_refused(api, private_root):
     fake = SimpleUploadedFile("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00garbage" * 200)
     response = api.post(VIDEOS, {"title": "Broken", "file": fake}, format="multipart")
     assert response.status_code == 400
-    assert "cannot be read" in response.json()["file"][0]
+    assert "cannot be read" in response.json()["errors"]["file"][0]
     assert_nothing_stored(private_root)
 
 
@@ -197,7 +197,7 @@ def test_a_file_over_the_size_limit_is_refused(api, private_root, settings):
     settings.VIDEO_MAX_UPLOAD_BYTES = 10_000
     response = api.post(VIDEOS, {"title": "Too big", "file": media("speech_hello.mp4")}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["file"] == ["The file is 32104 bytes; the limit is 10000 bytes (0.00953674 MiB)."]
+    assert response.json()["errors"]["file"] == ["The file is 32104 bytes; the limit is 10000 bytes (0.00953674 MiB)."]
     assert_nothing_stored(private_root)
 
 
@@ -205,14 +205,14 @@ def test_media_longer_than_moderation_accepts_is_refused(api, private_root, sett
     settings.MODERATION_MAX_MEDIA_SECONDS = 2
     response = api.post(VIDEOS, {"title": "Too long", "file": media("speech_hello.mp4")}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["file"] == ["The media lasts 5.0 s; the limit is 2 s."]
+    assert response.json()["errors"]["file"] == ["The media lasts 5.0 s; the limit is 2 s."]
     assert_nothing_stored(private_root)
 
 
 def test_an_empty_file_is_refused(api, private_root):
     response = api.post(VIDEOS, {"title": "Empty", "file": SimpleUploadedFile("a.mp4", b"")}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["file"] == ["The file is empty."]
+    assert response.json()["errors"]["file"] == ["The file is empty."]
     assert_nothing_stored(private_root)
 
 
@@ -223,7 +223,8 @@ def test_a_file_and_a_link_together_are_refused(api, private_root):
         format="multipart",
     )
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Give either a file or a source_url, not both and not neither."]}
+    message = "Give either a file or a source_url, not both and not neither."
+    assert response.json() == {"code": "validation_error", "detail": message, "errors": {"non_field_errors": [message]}}
     assert_nothing_stored(private_root)
 
 
@@ -231,7 +232,8 @@ def test_a_file_and_a_link_together_are_refused(api, private_root):
 def test_neither_a_file_nor_a_link_is_refused(api, private_root, format_):
     response = api.post(VIDEOS, {"title": "Nothing", "source_url": ""}, format=format_)
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.json()["code"] == "validation_error"
+    assert "non_field_errors" in response.json()["errors"]
     assert_nothing_stored(private_root)
 
 
@@ -250,7 +252,11 @@ def test_neither_a_file_nor_a_link_is_refused(api, private_root, format_):
 def test_bad_links_are_refused(api, private_root, url, message):
     response = api.post(VIDEOS, {"title": "A link", "source_url": url}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"source_url": [message]}
+    assert response.json() == {
+        "code": "validation_error",
+        "detail": f"source_url: {message}",
+        "errors": {"source_url": [message]},
+    }
     assert_nothing_stored(private_root)
 
 
@@ -261,16 +267,17 @@ def test_every_bad_field_is_reported_at_once(api, private_root):
         format="multipart",
     )
     assert response.status_code == 400
-    body = response.json()
+    assert response.json()["code"] == "validation_error"
+    body = response.json()["errors"]
     assert body["title"] == ["A title is required."]
     assert body["description"] == ["A description is at most 5000 characters; this one has 5001."]
     assert body["hashtags"] == ["'not-ok': A hashtag is 1 to 64 lower-case letters, digits or '_', without the '#'."]
     assert "not a video or audio file" in body["file"][0]
     response = api.post(VIDEOS, {"title": "t" * 151, "source_url": "https://cdn.example.com/a.mp4"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"title": ["A title is at most 150 characters; this one has 151."]}
+    assert response.json()["errors"] == {"title": ["A title is at most 150 characters; this one has 151."]}
     response = api.post(VIDEOS, {"source_url": "https://cdn.example.com/a.mp4"}, format="json")
-    assert response.json() == {"title": ["A title is required."]}
+    assert response.json()["errors"] == {"title": ["A title is required."]}
     assert_nothing_stored(private_root)
 
 
@@ -348,13 +355,13 @@ def test_invalid_or_too_many_hashtags_are_refused(api, private_root):
         VIDEOS, {"title": "Tags", "hashtags": "good, bad-tag", "file": media("speech_hello.mp4")}, format="multipart"
     )
     assert response.status_code == 400
-    assert "'bad-tag'" in response.json()["hashtags"][0]
+    assert "'bad-tag'" in response.json()["errors"]["hashtags"][0]
     many = ",".join(f"tag{n}" for n in range(31))
     response = api.post(
         VIDEOS, {"title": "Tags", "hashtags": many, "source_url": "https://cdn.example.com/t.mp4"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["hashtags"] == ["A video has at most 30 hashtags; 31 were given."]
+    assert response.json()["errors"]["hashtags"] == ["A video has at most 30 hashtags; 31 were given."]
     assert_nothing_stored(private_root)
 
 
@@ -364,7 +371,8 @@ def test_invalid_or_too_many_hashtags_are_refused(api, private_root):
 def test_anonymous_callers_get_401(private_root):
     response = APIClient().post(VIDEOS, {"title": "x", "source_url": "https://cdn.example.com/a.mp4"}, format="json")
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["code"] == "not_authenticated"
     assert APIClient().get(MINE).status_code == 401
     assert_nothing_stored(private_root)
 
@@ -374,7 +382,7 @@ def test_a_signed_in_viewer_who_is_not_a_creator_gets_403(private_root):
     client.force_authenticate(UserFactory())
     response = client.post(VIDEOS, {"title": "x", "source_url": "https://cdn.example.com/a.mp4"}, format="json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only creators add videos."}
+    assert response.json() == {"code": "permission_denied", "detail": "Only creators add videos."}
     assert client.get(MINE).status_code == 403
     assert_nothing_stored(private_root)
 
@@ -384,7 +392,7 @@ def test_listing_and_reading_published_videos_are_unchanged(api, creator):
     VideoFactory(creator=creator, title="Mine, processing", status=Video.Status.PROCESSING)
     assert [v["title"] for v in api.get(VIDEOS).json()["results"]] == ["Shown"]
     assert api.get(f"{VIDEOS}{published.public_id}/").status_code == 200
-    assert APIClient().get(VIDEOS).status_code == 403  # anonymous reads stay as they were
+    assert APIClient().get(VIDEOS).status_code == 401  # anonymous: 401, like every API endpoint
 
 
 def test_uploads_are_throttled_by_their_own_scope(api, monkeypatch):

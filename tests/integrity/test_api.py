@@ -39,7 +39,10 @@ def test_a_video_not_yet_scored_says_so(client):
 
 
 def test_integrity_needs_authentication(client):
-    assert client.get(f"/api/v1/videos/{VideoFactory().public_id}/integrity/").status_code == 403
+    response = client.get(f"/api/v1/videos/{VideoFactory().public_id}/integrity/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_the_schema_documents_ingest_and_integrity(client):

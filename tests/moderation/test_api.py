@@ -41,7 +41,7 @@ def test_a_private_address_is_refused_with_400_and_the_refusal_is_stored(api, us
 
     assert response.status_code == 400
     assert response.json()["code"] == "address_not_allowed"
-    assert response.json()["message"]
+    assert response.json()["detail"]
     evaluation = Evaluation.objects.get(public_id=response.json()["evaluation_id"])
     assert (evaluation.status, evaluation.error_code, evaluation.requested_by) == (
         "failed",
@@ -55,7 +55,10 @@ def test_a_private_address_is_refused_with_400_and_the_refusal_is_stored(api, us
     [{}, {"url": "ftp://x.example/a.mp4"}, {"url": "not a url"}, {"url": "https://x.example/a.mp4", "video_id": None}],
 )
 def test_bad_input_is_400_and_stores_nothing(api, body):
-    assert api.post(CHECK, body, format="json").status_code == 400
+    response = api.post(CHECK, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["errors"]
     assert not Evaluation.objects.exists()
 
 
@@ -63,7 +66,8 @@ def test_someone_elses_video_cannot_be_checked(api):
     other = VideoFactory()
     response = api.post(CHECK, {"video_id": str(other.public_id)}, format="json")
     assert response.status_code == 400
-    assert "No such video of yours" in str(response.json())
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["errors"] == {"video_id": ["No such video of yours."]}
 
 
 def test_media_without_audio_is_422_with_the_code(api, media_server):
@@ -215,7 +219,9 @@ def test_reporting_a_url_with_my_evaluation(api, user):
     ],
 )
 def test_invalid_reports_are_400(api, body):
-    assert api.post(FLAGGED, body, format="json").status_code == 400
+    response = api.post(FLAGGED, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
     assert not Flag.objects.exists()
 
 

@@ -276,6 +276,8 @@ def test_the_api_submits_and_lists_own_and_approved_trends(client, originator, r
 
     refused = client.post("/api/v1/trends/", {"name": "Mine", "hashtag": "no spaces", "description": "x"})
     assert refused.status_code == 400
+    assert refused.json()["code"] == "validation_error"
+    assert list(refused.json()["errors"]) == ["non_field_errors"]
 
 
 def test_viewers_without_a_creator_profile_cannot_submit(client):

@@ -11,7 +11,7 @@ from creators.roles import FINANCE
 from payouts.ledger import account_for, balance_of, entry_post
 from payouts.models import AccountKind, Withdrawal
 from payouts.withdrawals import withdrawal_request
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, CreatorProfileFactory, UserFactory
 from tests.payouts.conftest import kyc_approved, wallet_funded
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def earn(user, cents, kind=AccountKind.CREATOR_AVAILABLE):
 
 @pytest.fixture
 def creator():
-    user = UserFactory()
+    user = CreatorProfileFactory().user
     kyc_approved(user)
     earn(user, 10_000)
     earn(user, 3_000, AccountKind.CREATOR_HELD)
@@ -81,8 +81,8 @@ def test_a_withdrawal_is_requested_and_replayed_by_its_key(api, creator, ledger_
     [
         ({"amount_cents": 2_500, "payee_name": "Jane Smith"}, None, 400, "idempotency_key_missing"),
         ({"amount_cents": 2_500, "payee_name": "Jane Smith"}, "x" * 256, 400, "idempotency_key_invalid"),
-        ({"amount_cents": "lots", "payee_name": "Jane Smith"}, "k", 400, "invalid"),
-        ({"payee_name": "Jane Smith"}, "k", 400, "invalid"),
+        ({"amount_cents": "lots", "payee_name": "Jane Smith"}, "k", 400, "validation_error"),
+        ({"payee_name": "Jane Smith"}, "k", 400, "validation_error"),
         ({"amount_cents": 999, "payee_name": "Jane Smith"}, "k", 400, "invalid_withdrawal"),
         ({"amount_cents": 2_500, "payee_name": "42"}, "k", 400, "invalid_withdrawal"),
         ({"amount_cents": 10_001, "payee_name": "Jane Smith"}, "k", 422, "insufficient_funds"),
@@ -97,7 +97,7 @@ def test_bad_requests_get_one_error_shape_and_store_nothing(api, body, key, stat
 
 
 def test_a_creator_without_kyc_is_refused_with_403(ledger_checked):
-    user = UserFactory()
+    user = CreatorProfileFactory().user
     earn(user, 5_000)
     client = APIClient()
     client.force_authenticate(user)
@@ -120,15 +120,34 @@ def test_the_list_shows_only_the_callers_withdrawals_paginated(api, creator, led
 
 
 def test_anonymous_callers_are_refused():
-    assert APIClient().get(BALANCE).status_code in (401, 403)
-    assert APIClient().post(WITHDRAWALS, {}, format="json").status_code in (401, 403)
+    assert APIClient().get(BALANCE).status_code == 401
+    response = APIClient().post(WITHDRAWALS, {}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
 
 
-def test_top_ups_are_for_staff_only(api, creator, ledger_checked):
+def test_a_signed_in_viewer_who_is_not_a_creator_cannot_request_a_withdrawal(ledger_checked):
+    viewer = UserFactory()
+    kyc_approved(viewer)
+    earn(viewer, 5_000)
+    client = APIClient()
+    client.force_authenticate(viewer)
+    response = post(client, {"amount_cents": 2_000, "payee_name": "Jane Smith"})
+    assert response.status_code == 403
+    assert response.json() == {"code": "permission_denied", "detail": "Only creators withdraw earnings."}
+    assert not Withdrawal.objects.exists()
+
+
+def test_top_ups_are_for_finance_staff_only(api, creator, ledger_checked):
     body = {"viewer": str(creator.public_id), "amount_cents": 1_000, "reference": "ch_1"}
     assert api.post(TOPUPS, body, format="json", HTTP_IDEMPOTENCY_KEY="t-1").status_code == 403
+    other_staff = APIClient()
+    other_staff.force_authenticate(UserFactory(is_staff=True))
+    assert other_staff.post(TOPUPS, body, format="json", HTTP_IDEMPOTENCY_KEY="t-1").status_code == 403
     staff = APIClient()
-    staff.force_authenticate(UserFactory(is_staff=True))
+    finance = UserFactory(is_staff=True)
+    finance.groups.add(Group.objects.get(name=FINANCE))
+    staff.force_authenticate(finance)
     first = staff.post(TOPUPS, body, format="json", HTTP_IDEMPOTENCY_KEY="t-1")
     assert first.status_code == 201
     assert first.json()["wallet_cents"] == 1_000

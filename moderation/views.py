@@ -6,23 +6,23 @@ constraint in the database) allows one appeal per flag.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from creators.access import creator_required
 from moderation.forms import AppealForm
 from moderation.selectors import flag_for_creator, flags_for_creator
 from moderation.services import APPEALABLE, AppealRefused, appeal_create
 
 
-@login_required
+@creator_required
 def my_flags(request: HttpRequest) -> HttpResponse:
     flags = flags_for_creator(user=request.user)
     return render(request, "moderation/my_flags.html", {"flags": flags})
 
 
-@login_required
+@creator_required
 @require_http_methods(["GET", "POST"])
 def flag_detail(request: HttpRequest, public_id) -> HttpResponse:
     flag = flag_for_creator(user=request.user, public_id=public_id)

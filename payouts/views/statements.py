@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from creators.access import creator_or_404
 from payouts.statements import (
     CATEGORY_LABELS,
     StatementNotFound,
@@ -22,7 +23,6 @@ from payouts.statements import (
     statement_for,
     statement_months,
 )
-from payouts.views.trends import creator_or_404
 
 
 def _statement(request: HttpRequest, month: str):

@@ -5,11 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from creators.access import creator_or_404
 from creators.milestones import milestone_schedule, milestones_for_creator
 from creators.trends import trends_for_creator
 from payouts.selectors import owner_balances
 from payouts.statements import statement_months
-from payouts.views.trends import creator_or_404
 
 
 @require_GET

@@ -3,20 +3,12 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from creators.models import CreatorProfile
+from creators.access import creator_or_404
 from creators.trends import TrendError, trend_submit, trends_for_creator
-
-
-def creator_or_404(request: HttpRequest) -> CreatorProfile:
-    """The signed-in user's creator profile; pages about a creator's money are nobody else's business."""
-    profile = CreatorProfile.objects.filter(user_id=request.user.pk).first()
-    if profile is None:
-        raise Http404("Only creators have payout pages.")
-    return profile
 
 
 class TrendForm(forms.Form):

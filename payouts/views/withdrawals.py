@@ -9,13 +9,13 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from compliance.selectors import kyc_status_for_user
+from creators.access import creator_required
 from payouts.selectors import owner_balances, withdrawals_for_creator
 from payouts.withdrawals import WithdrawalError, withdrawal_request
 
@@ -80,7 +80,7 @@ def _page(request: HttpRequest, form: WithdrawalForm, status: int = 200) -> Http
     return render(request, "payouts/withdraw.html", context, status=status)
 
 
-@login_required
+@creator_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -109,7 +109,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     return redirect("payouts:withdrawals")
 
 
-@login_required
+@creator_required
 @require_http_methods(["GET"])
 def withdrawal_history(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(withdrawals_for_creator(user=request.user), HISTORY_PAGE_SIZE)

@@ -254,8 +254,12 @@ def celery_worker(settings, private_storage) -> Iterator:
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps connection pools in a process-wide registry keyed by broker: closing only the
+        # app's pool leaves a closed one there for the next user of the same broker ("Acquire on
+        # closed pool" when an earlier test in the suite had used it). Close and forget them all.
+        from kombu import pools
+
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 

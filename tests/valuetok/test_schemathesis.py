@@ -97,7 +97,9 @@ def world(private_media):
     wallet_funded(user, 5_000)
     withdrawal = withdrawal_request(creator=user, amount_cents=1_500, payee_name="Jane Smith", idempotency_key="w-1")
     staff = UserFactory(is_staff=True)
-    staff.groups.add(Group.objects.get(name=FINANCE))  # wallet top-ups are Finance's
+    # Wallet top-ups are Finance's. get_or_create: an earlier live-server test may have flushed the
+    # groups the migrations made.
+    staff.groups.add(Group.objects.get_or_create(name=FINANCE)[0])
     staff.user_permissions.add(Permission.objects.get(codename="review_trend", content_type__app_label="creators"))
     staff = type(staff).objects.get(pk=staff.pk)  # a fresh permission cache
     trend = trend_approve(

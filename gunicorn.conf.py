@@ -10,7 +10,7 @@ Everything comes from the environment, like the Django settings:
 | ``GUNICORN_TIMEOUT`` | ``30`` | seconds a worker may stay silent before it is killed and replaced |
 | ``GUNICORN_GRACEFUL_TIMEOUT`` | ``30`` | seconds in-flight requests get on restart or shutdown |
 | ``GUNICORN_KEEPALIVE`` | ``5`` | seconds an idle keep-alive connection stays open (keep it above the proxy's) |
-| ``GUNICORN_MAX_REQUESTS`` | ``2000`` (+ up to 10 % jitter) | a worker is recycled after this many requests; 0: never |
+| ``GUNICORN_MAX_REQUESTS`` | ``0`` (never) | recycle a worker after this many requests (+ up to 10 % jitter) |
 | ``GUNICORN_PRELOAD`` | on | import the application once in the master, before forking |
 | ``GUNICORN_ACCESS_LOG`` | ``-`` (stdout) | access log path; empty turns it off |
 | ``LOG_LEVEL`` | ``INFO`` | gunicorn's error log level, as Django's |
@@ -60,7 +60,10 @@ threads = max(1, _int("GUNICORN_THREADS", 4))
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+# Off by default: a recycled worker's first requests compile templates and open connections again,
+# which benchmarks/portal_load.py saw as p99 going from 68 ms to 288 ms at 100 requests/s on two
+# cores (each worker restarted once a minute). Set it only if a worker's memory is seen to creep.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 # Loading Django once in the master makes workers start fast and share its memory copy-on-write.
 # Nothing opens a database connection at import time, so no connection is shared across the fork.

@@ -56,6 +56,8 @@ from benchmarks import scratch  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
 
 DATABASE = "valuetok_bench_portal"
+# Cache and sessions of the server under test: Redis on its own database number, emptied before a run.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
@@ -155,11 +157,14 @@ def server_env(url: str, static_root: Path, port: int, workers: int, threads: in
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "DATABASE_URL": url,
-        "DB_CONN_MAX_AGE": "600",
+        # As production runs: sessions and cache on Redis (a database of its own, emptied first).
+        "REDIS_URL": REDIS_URL,
         "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",
         # One client makes every request: the per-user throttle (1200/min) would answer 429.
         "API_THROTTLE_USER": "1000000/min",
+        # ...and so would the payouts scope (120/min), now counted in Redis across all workers.
+        "API_THROTTLE_PAYOUTS": "1000000/min",
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_THREADS": str(threads),
@@ -414,6 +419,9 @@ def main() -> int:
     port = free_port()
     access_log = work / "access.log"
     env = server_env(url, work / "static", port, args.workers, args.threads, access_log)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
     collect_static(env)
     server = start_server(env, port)
     print(f"gunicorn on 127.0.0.1:{port}: production profile, {args.workers} workers x {args.threads} threads "

@@ -27,7 +27,6 @@ import itertools
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ import orjson  # noqa: E402
 
 from benchmarks import scratch  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
+from benchmarks.serve import free_port, gunicorn_start  # noqa: E402
 
 DATABASE = "valuetok_bench_aml"
 
@@ -136,32 +136,15 @@ def machine_busy(before: tuple[int, int], after: tuple[int, int]) -> str:
     return f"machine CPU busy {busy / total:.0%} during the phase (all processes); load average {load:.2f}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
            "API_THROTTLE_USER": "100000/min", "DJANGO_SETTINGS_MODULE": "valuetok.settings",
            # The load generator plays the load balancer: it says which client each request is from.
            "AML_TRUSTED_PROXIES": "127.0.0.1"}  # fmt: skip
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "valuetok.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-         "--keep-alive", "75", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "valuetok.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--keep-alive", "75", "--log-level", "warning"]  # fmt: skip
+    return gunicorn_start(command, env=env, port=port, wait_seconds=30)
 
 
 class Client:

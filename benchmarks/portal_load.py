@@ -38,7 +38,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import scratch  # noqa: E402
 from benchmarks.machine import describe  # noqa: E402
+from benchmarks.serve import free_port, gunicorn_start  # noqa: E402
 
 DATABASE = "valuetok_bench_portal"
 # Cache and sessions of the server under test: Redis on its own database number, emptied before a run.
@@ -136,12 +136,6 @@ def demo_credentials() -> tuple[str, str, str, str | None]:
 # --- The server ------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_env(url: str, static_root: Path, port: int, workers: int, threads: int, access_log: Path) -> dict:
     from django.conf import settings
 
@@ -181,20 +175,7 @@ def collect_static(env: dict) -> None:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, start_new_session=True
-    )  # fmt: skip
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+    return gunicorn_start([str(GUNICORN), "-c", "gunicorn.conf.py"], env=env, port=port)
 
 
 def process_tree_cpu_seconds(root_pid: int) -> float:

@@ -151,17 +151,8 @@ IsCreatorUploader = creator_only("Only creators add videos.")
 CREATOR_ACTIONS = ("create", "mine")
 
 UPLOAD_EXAMPLE = {
-    "id": "7d1f3c2a-5b6e-4f80-9a1b-2c3d4e5f6a7b",
-    "creator": "ann_makes",
-    "title": "Morning routine",
-    "description": "How I start the day.",
-    "hashtags": ["morning", "routine"],
-    "duration_ms": 31_200,
-    "width": 1080,
-    "height": 1920,
-    "codec": "h264",
+    **VIDEO_EXAMPLE,
     "status": "processing",
-    "created_at": "2026-11-21T12:00:00Z",
     "source_url": "",
     "has_file": True,
     "evaluation_id": "1b0c1a52-8f0e-4d53-9a53-3b0a4e0f6c11",

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from .accounts.services import unverified_signups_prune
 from .services import creator_follower_counts_refresh
 
 logger = logging.getLogger(__name__)
@@ -13,3 +14,9 @@ def recount_followers() -> int:
     updated = creator_follower_counts_refresh()
     logger.info("follower counts refreshed profiles=%s", updated)
     return updated
+
+
+@shared_task(name="creators.prune_unverified_signups", soft_time_limit=600, time_limit=660)
+def prune_unverified_signups() -> int:
+    """Daily: delete sign-ups never verified within ACCOUNTS_UNVERIFIED_MAX_AGE_DAYS (idempotent)."""
+    return unverified_signups_prune()

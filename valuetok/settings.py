@@ -153,6 +153,12 @@ AUTHENTICATION_BACKENDS = ["creators.accounts.backends.VerifiedEmailBackend"]
 ACCOUNTS_VERIFICATION_MAX_AGE_SECONDS = env.int("ACCOUNTS_VERIFICATION_MAX_AGE_SECONDS", default=3 * 24 * 3600)
 # Sign-up, verification-resend and password-reset posts allowed per client IP and minute, each (0: no limit).
 ACCOUNTS_THROTTLE_PER_MINUTE = env.int("ACCOUNTS_THROTTLE_PER_MINUTE", default=5)
+# Sign-in posts allowed per minute per client IP (an office behind one address signs in together),
+# and per email address from anywhere (slows password guessing spread over many addresses). 0: off.
+# Sign-ups never verified are deleted after this many days (daily task), freeing the email and handle.
+ACCOUNTS_UNVERIFIED_MAX_AGE_DAYS = env.int("ACCOUNTS_UNVERIFIED_MAX_AGE_DAYS", default=30)
+ACCOUNTS_SIGNIN_PER_IP_PER_MINUTE = env.int("ACCOUNTS_SIGNIN_PER_IP_PER_MINUTE", default=30)
+ACCOUNTS_SIGNIN_PER_ACCOUNT_PER_MINUTE = env.int("ACCOUNTS_SIGNIN_PER_ACCOUNT_PER_MINUTE", default=10)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -217,3 +217,43 @@ def email_verification_confirm_by_reset(*, user: User) -> bool:
     if changed:
         logger.info("email_verified_by_password_reset user=%s", user.pk)
     return bool(changed)
+
+
+def unverified_signups_prune(*, older_than: timedelta | None = None, limit: int = 1_000) -> int:
+    """Delete sign-ups whose email was never verified, so their address and handle are free again.
+
+    Only accounts that never got further than signing up: no verification, never signed in, no
+    videos and no API token. Anything else that points at the account (a ledger account, a KYC
+    submission made by staff on its behalf...) protects it: that one is skipped and logged, never
+    forced. Each account goes in its own transaction; running it twice deletes nothing more.
+    Returns how many accounts were deleted.
+    """
+    from django.db.models import ProtectedError
+
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.ACCOUNTS_UNVERIFIED_MAX_AGE_DAYS))
+    candidates = (
+        User.objects.filter(
+            email_verification__verified_at__isnull=True,
+            email_verification__created_at__lt=cutoff,
+            last_login__isnull=True,
+            is_staff=False,
+            is_superuser=False,
+        )
+        .exclude(creator_profile__videos__isnull=False)
+        .exclude(api_tokens__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    deleted = 0
+    for user_id in list(candidates):
+        try:
+            with transaction.atomic():
+                CreatorProfile.objects.filter(user_id=user_id).delete()
+                User.objects.filter(pk=user_id, email_verification__verified_at__isnull=True).delete()
+        except ProtectedError:
+            logger.warning("unverified_signup_kept user=%s reason=referenced", user_id)
+            continue
+        deleted += 1
+    if deleted:
+        logger.info("unverified_signups_pruned count=%s cutoff=%s", deleted, cutoff.isoformat())
+    return deleted

@@ -5,6 +5,7 @@ shares it). The client address follows the same rule as gifts: the peer, or behi
 own proxies (AML_TRUSTED_PROXIES) the address that proxy saw.
 """
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -16,13 +17,17 @@ from compliance.api.aml import client_ip
 WINDOW_SECONDS = 60
 
 
-def throttle_allows(request: HttpRequest, *, scope: str) -> bool:
-    """Count one attempt for the client's address; False once it made too many this minute."""
-    limit = settings.ACCOUNTS_THROTTLE_PER_MINUTE
+def throttle_allows(request: HttpRequest, *, scope: str, limit: int | None = None, subject: str | None = None) -> bool:
+    """Count one attempt for the subject (default: the client's address); False once over the limit this minute.
+
+    ``limit`` defaults to ACCOUNTS_THROTTLE_PER_MINUTE; 0 or less means no limit.
+    """
+    limit = settings.ACCOUNTS_THROTTLE_PER_MINUTE if limit is None else limit
     if limit <= 0:
         return True
     window = int(time.time() // WINDOW_SECONDS)
-    key = f"accounts-throttle:{scope}:{client_ip(request) or 'unknown'}:{window}"
+    who = subject if subject is not None else (client_ip(request) or "unknown")
+    key = f"accounts-throttle:{scope}:{hashlib.sha256(who.encode()).hexdigest()[:32]}:{window}"
     cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
     try:
         count = cache.incr(key)

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -106,6 +107,18 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Both limits are counted before the password is checked, and a throttled attempt is refused
+        # whether or not the password is right, so the limit tells a guesser nothing.
+        email = (request.POST.get("username") or "").strip().lower()
+        allowed = throttle_allows(request, scope="signin-ip", limit=settings.ACCOUNTS_SIGNIN_PER_IP_PER_MINUTE)
+        allowed &= throttle_allows(
+            request, scope="signin-account", limit=settings.ACCOUNTS_SIGNIN_PER_ACCOUNT_PER_MINUTE, subject=email
+        )
+        if not allowed:
+            return _throttled(request, self.template_name, self.get_context_data(form=self.get_form()))
+        return super().post(request, *args, **kwargs)
 
     def get_default_redirect_url(self) -> str:
         """Where a sign-in without ?next= lands: creators on their dashboard, staff in admin, others home."""

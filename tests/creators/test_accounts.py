@@ -2,6 +2,7 @@
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
@@ -10,10 +11,16 @@ from django.core.cache import cache
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from creators.accounts.services import VERIFICATION_SALT, creator_signup, email_verification_link
+from creators.accounts.services import (
+    VERIFICATION_SALT,
+    creator_signup,
+    email_verification_link,
+    unverified_signups_prune,
+)
 from creators.models import CreatorProfile, EmailVerification, User
-from tests.factories import PASSWORD, CreatorProfileFactory, UserFactory
+from tests.factories import PASSWORD, CreatorProfileFactory, UserFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -361,6 +368,38 @@ def test_the_sign_in_page_links_to_sign_up_reset_and_resend():
     assert '<label for="id_username">Email</label>' in html
 
 
+def test_sign_in_is_throttled_per_account_whether_or_not_the_password_is_right(settings):
+    settings.ACCOUNTS_SIGNIN_PER_ACCOUNT_PER_MINUTE = 2
+    user = CreatorProfileFactory().user
+    for n, address in enumerate(("203.0.113.1", "203.0.113.2")):  # spread over addresses: still one account
+        response = Client(REMOTE_ADDR=address).post(LOGIN, {"username": user.email, "password": f"wrong-{n}"})
+        assert response.status_code == 200
+    client = Client(REMOTE_ADDR="203.0.113.3")
+    refused = client.post(LOGIN, {"username": user.email.upper(), "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is not held back by it.
+    other = CreatorProfileFactory().user
+    assert (
+        Client(REMOTE_ADDR="203.0.113.3").post(LOGIN, {"username": other.email, "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_sign_in_is_throttled_per_client_address(settings):
+    settings.ACCOUNTS_SIGNIN_PER_IP_PER_MINUTE = 3
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    for n in range(3):
+        assert client.post(LOGIN, {"username": f"guess{n}@example.com", "password": "x"}).status_code == 200
+    user = CreatorProfileFactory().user
+    assert client.post(LOGIN, {"username": user.email, "password": PASSWORD}).status_code == 429
+    assert (
+        Client(REMOTE_ADDR="198.51.100.8").post(LOGIN, {"username": user.email, "password": PASSWORD}).status_code
+        == 302
+    )
+
+
 def test_signing_out_needs_a_post():
     client = Client()
     client.force_login(UserFactory())
@@ -465,3 +504,41 @@ def test_a_mail_server_that_is_down_does_not_lose_the_sign_up(commit, settings):
     response = sign_up(commit)
     assert response.status_code == 302
     assert EmailVerification.objects.filter(user__email="ann.maker@example.com", verified_at__isnull=True).exists()
+
+
+# --- Never-verified sign-ups are pruned --------------------------------------------------------
+
+
+def _signed_up(email: str, handle: str, *, days_ago: int) -> User:
+    user = creator_signup(email=email, password="a long pass phrase 42", handle=handle, display_name="X", country="GB")
+    EmailVerification.objects.filter(user=user).update(created_at=timezone.now() - timedelta(days=days_ago))
+    return user
+
+
+def test_never_verified_sign_ups_are_pruned_after_the_grace_period_and_free_the_address(settings, commit):
+    settings.ACCOUNTS_UNVERIFIED_MAX_AGE_DAYS = 30
+    old = _signed_up("old@example.com", "old_one", days_ago=31)
+    recent = _signed_up("recent@example.com", "recent_one", days_ago=29)
+    verified = _signed_up("done@example.com", "done_one", days_ago=60)
+    EmailVerification.objects.filter(user=verified).update(verified_at=timezone.now())
+    with_video = _signed_up("video@example.com", "video_one", days_ago=60)
+    VideoFactory(creator=with_video.creator_profile)
+
+    assert unverified_signups_prune() == 1
+    assert not User.objects.filter(pk=old.pk).exists()
+    assert not CreatorProfile.objects.filter(handle="old_one").exists()
+    assert set(User.objects.filter(pk__in=[recent.pk, verified.pk, with_video.pk]).values_list("pk", flat=True)) == {
+        recent.pk,
+        verified.pk,
+        with_video.pk,
+    }
+    assert unverified_signups_prune() == 0  # twice: nothing more
+    # The address and the handle can be signed up again.
+    assert sign_up(commit, email="old@example.com", handle="old_one").status_code == 302
+
+
+def test_accounts_without_a_sign_up_are_never_pruned(settings):
+    settings.ACCOUNTS_UNVERIFIED_MAX_AGE_DAYS = 0
+    staff_made = CreatorProfileFactory().user  # no EmailVerification row: made by staff or the seed
+    assert unverified_signups_prune(older_than=timedelta(0)) == 0
+    assert User.objects.filter(pk=staff_made.pk).exists()

@@ -141,7 +141,10 @@ def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.
            "API_THROTTLE_USER": "100000/min", "DJANGO_SETTINGS_MODULE": "valuetok.settings",
            # The load generator plays the load balancer: it says which client each request is from.
            "AML_TRUSTED_PROXIES": "127.0.0.1"}  # fmt: skip
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "valuetok.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    # "-c /dev/null": gunicorn would otherwise load ./gunicorn.conf.py (the production profile's, with
+    # an access line per request); this benchmark keeps the bare settings its figures were taken with.
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "/dev/null", "valuetok.wsgi:application",
+               "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
                "--keep-alive", "75", "--log-level", "warning"]  # fmt: skip
     return gunicorn_start(command, env=env, port=port, wait_seconds=30)

@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from compliance.kyc.selectors import KycStatus, kyc_status_for_user
 from compliance.models import KycSubmission
 from creators.milestones import milestone_schedule, milestones_for_creator
-from creators.models import CreatorProfile, MilestoneAward, User, Video
+from creators.models import CreatorProfile, MilestoneAward, Video
 from integrity.eis.config import CURRENT
 from integrity.models import CreatorTrust, EngagementWindow
 from moderation.models import Evaluation, Flag
@@ -236,18 +236,15 @@ class CreatorDashboard:
     first_milestone: int | None
 
 
-def creator_for_user(*, user: User) -> CreatorProfile | None:
-    """The user's creator profile (cached on the user, so the page layout asks no second time)."""
-    if not user.is_authenticated:
-        return None
-    try:
-        return user.creator_profile
-    except CreatorProfile.DoesNotExist:
-        return None
-
-
 def _creator_windows(*, creator: CreatorProfile):
     return EngagementWindow.objects.filter(video__creator=creator, granularity=DAY, scoring_version=CURRENT.version)
+
+
+def _creator_windows_in(*, creator: CreatorProfile, last: datetime, days: int):
+    """The creator's daily windows of the ``days`` days ending with ``last``."""
+    return _creator_windows(creator=creator).filter(
+        window_start__gt=last - timedelta(days=days), window_start__lte=last
+    )
 
 
 def _creator_latest_day(*, creator: CreatorProfile) -> datetime | None:
@@ -273,8 +270,7 @@ def _weighted_eis_sums() -> dict:
 def creator_trend(*, creator: CreatorProfile, last: datetime, days: int = DASHBOARD_TREND_DAYS) -> list[DayPoint]:
     """Per day: counted engagement and the engagement-weighted EIS of the creator's scored windows."""
     rows = (
-        _creator_windows(creator=creator)
-        .filter(window_start__gt=last - timedelta(days=days), window_start__lte=last)
+        _creator_windows_in(creator=creator, last=last, days=days)
         .annotate(day=TruncDate("window_start"))
         .values("day")
         .annotate(**ENGAGEMENT_SUMS, **_weighted_eis_sums())
@@ -298,10 +294,8 @@ def creator_current_eis(*, creator: CreatorProfile, last: datetime, days: int = 
     weighting each video's current EIS by its engagement in the period, in one aggregate.
     """
     row = (
-        _creator_windows(creator=creator)
+        _creator_windows_in(creator=creator, last=last, days=days)
         .filter(
-            window_start__gt=last - timedelta(days=days),
-            window_start__lte=last,
             video__integrity__scoring_version=CURRENT.version,
             video__integrity__engagement_integrity_score__isnull=False,
         )
@@ -351,10 +345,8 @@ def creator_trust_explained(*, creator: CreatorProfile, last: datetime | None) -
     low_windows: list[TrustWindow] = []
     if last is not None:
         rows = (
-            _creator_windows(creator=creator)
+            _creator_windows_in(creator=creator, last=last, days=days)
             .filter(
-                window_start__gt=last - timedelta(days=days),
-                window_start__lte=last,
                 band__in=[EngagementWindow.Band.LOW, EngagementWindow.Band.MEDIUM],
                 engagement_integrity_score__isnull=False,
             )
@@ -394,10 +386,9 @@ def creator_dashboard(*, creator: CreatorProfile) -> CreatorDashboard:
     last = _creator_latest_day(creator=creator)
     if last is not None:
         trend = creator_trend(creator=creator, last=last)
-        recent = [p for p in trend if p.day > (last - timedelta(days=DASHBOARD_TOTAL_DAYS)).date()]
-        totals = engagement_sum(p.engagement for p in recent)
-        current = creator_current_eis(creator=creator, last=last)
         totals_start = (last - timedelta(days=DASHBOARD_TOTAL_DAYS - 1)).date()
+        totals = engagement_sum(p.engagement for p in trend if p.day >= totals_start)
+        current = creator_current_eis(creator=creator, last=last)
     else:
         trend, totals, totals_start = [], Engagement(), None
         current = CurrentEis(score=None, band=EngagementWindow.Band.INSUFFICIENT, videos=0)

@@ -9,15 +9,14 @@
   belong to no field are under ``non_field_errors``.
 
 DRF calls :func:`api_exception_handler` (settings ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``) for every
-exception a view raises; views with their own refusals raise :class:`ApiError` (or return
-:func:`error_response`), so no view writes an error body by hand. Outside DRF, the handlers at the
+exception a view raises; views with their own refusals raise :class:`ApiError`, so no view writes
+an error body by hand. Outside DRF, the handlers at the
 bottom answer 400/403/404/500 for paths under ``/api/`` in the same shape (``valuetok/urls.py``
 installs them) and with Django's usual pages elsewhere.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -29,25 +28,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-logger = logging.getLogger(__name__)
-
 API_PREFIX = "/api/"
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY  # "non_field_errors"
-
-# DRF's exception classes to our codes (anything else keeps its own ``default_code``).
-CODES: dict[type[exceptions.APIException], str] = {
-    exceptions.ValidationError: "validation_error",
-    exceptions.ParseError: "parse_error",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "throttled",
-}
-
 
 class ErrorResponseSerializer(serializers.Serializer):
     """The body of every error the API answers (4xx and 5xx)."""
@@ -91,12 +73,6 @@ def error_body(*, code: str, detail: str, errors: Mapping | None = None, extra: 
     if extra:
         body.update(extra)
     return body
-
-
-def error_response(
-    *, code: str, detail: str, status_code: int, errors: Mapping | None = None, headers: Mapping | None = None
-) -> Response:
-    return Response(error_body(code=code, detail=detail, errors=errors), status=status_code, headers=headers)
 
 
 # --- Flattening validation errors --------------------------------------------------------------------
@@ -151,13 +127,6 @@ def _validation_sentence(errors: dict[str, list[str]]) -> str:
 # --- The DRF exception handler -----------------------------------------------------------------------
 
 
-def _code_of(exc: exceptions.APIException) -> str:
-    for cls in type(exc).__mro__:
-        if cls in CODES:
-            return CODES[cls]
-    return getattr(exc, "default_code", "") or "error"
-
-
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every handled exception as an ErrorResponse body."""
     if isinstance(exc, Http404):
@@ -188,7 +157,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             detail = detail.get("detail", next(iter(detail.values()), ""))
         elif isinstance(detail, list):
             detail = " ".join(str(item) for item in detail)
-        body = error_body(code=_code_of(exc), detail=str(detail))
+        body = error_body(code=exc.default_code, detail=str(detail))  # DRF's own: not_found, throttled...
 
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)

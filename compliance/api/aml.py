@@ -14,10 +14,8 @@ import contextlib
 import uuid
 
 import orjson
-from django.conf import settings
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,9 +26,9 @@ from compliance.models import GiftRequest
 from creators.models import CreatorProfile
 from payouts.gifts import WalletBalanceTooLow, gift_send
 from valuetok.api_errors import ApiError, ErrorResponseSerializer
+from valuetok.client import client_country, client_ip
+from valuetok.idempotency import idempotency_key, idempotency_parameter, object_body, replayed_marked
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 255
 # Limits a sender may be told about; everything else that blocks or holds stays unexplained.
 SENDER_VISIBLE_RULES = {
     "limit.sender_daily": "You have reached your daily gifting limit; try a smaller amount or later.",
@@ -82,27 +80,6 @@ class GiftDecisionSerializer(serializers.Serializer):
         return visible[0] if visible and gift.decision == GiftRequest.Decision.BLOCK else MESSAGES[gift.decision]
 
 
-def client_ip(request: Request) -> str:
-    """The peer address; behind one of our own proxies (AML_TRUSTED_PROXIES), the address that proxy saw.
-
-    X-Forwarded-For is written by whoever sends the request, so only its last entry, the one our
-    proxy appended, is believed, and only when the request really came from that proxy.
-    """
-    peer = request.META.get("REMOTE_ADDR", "")
-    if peer in getattr(settings, "AML_TRUSTED_PROXIES", ()):
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return peer
-
-
-def client_country(request: Request) -> str:
-    """Country from a header the edge sets (e.g. CF-IPCountry), only where settings name one."""
-    header = getattr(settings, "AML_COUNTRY_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    return value.upper() if len(value) == 2 and value.isalpha() else ""
-
-
 class GiftView(APIView):
     """Ask for a gift to a creator; answered with allow, hold or block."""
 
@@ -116,15 +93,7 @@ class GiftView(APIView):
             "still held for review) is refused with 400 `insufficient_wallet_balance` and nothing is stored; an "
             "allowed gift moves the money to the creator at once, a held one when its review clears it."
         ),
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="A unique key per gift (a UUID is best), at most 255 characters.",
-            ),
-        ],
+        parameters=[idempotency_parameter(per="gift")],
         request=GiftRequestSerializer,
         responses={
             201: GiftDecisionSerializer,
@@ -166,16 +135,8 @@ class GiftView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if not key:
-            raise ApiError(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per gift).",
-                           code="idempotency_key_missing")  # fmt: skip
-        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise ApiError(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} "
-                           "characters.", code="idempotency_key_invalid")  # fmt: skip
-        if not isinstance(request.data, dict):
-            raise ApiError("The body must be a JSON object.", code="invalid_body")
-        serializer = GiftRequestSerializer(data=request.data)
+        key = idempotency_key(request, per="gift")
+        serializer = GiftRequestSerializer(data=object_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # The body's meaning, not its bytes: key order and whitespace do not make a different request.
@@ -197,6 +158,4 @@ class GiftView(APIView):
         except GiftError as exc:
             raise ApiError(str(exc), code="invalid_gift") from exc
         response = Response(GiftDecisionSerializer(gift).data, status=status.HTTP_201_CREATED)
-        if gift.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return replayed_marked(response, replayed=gift.replayed)

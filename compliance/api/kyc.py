@@ -21,18 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.kyc.selectors import kyc_status_for_user, kyc_submissions_for_user
+from compliance.kyc.selectors import kyc_checks_for_owner, kyc_status_for_user, kyc_submissions_for_user
 from compliance.kyc.services import KycSubmissionInvalid, kyc_submission_create
 from compliance.models import IdentityDocument, KycSubmission
 from creators.api.permissions import creator_only
 from valuetok.pagination import IsoDateTimeFilter
-
-MANUAL_REVIEW = {
-    "check": "manual_review",
-    "result": "warn",
-    "reason": "Some checks need a person to look at them; we will be in touch.",
-}
-
 
 IsCreator = creator_only("Only creators verify their identity.")
 
@@ -161,11 +154,7 @@ class KycSubmissionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(KycCheckSerializer(many=True))
     def get_checks(self, submission: KycSubmission) -> list[dict]:
-        shown = [{k: v for k, v in f.items() if k not in ("internal", "details")} for f in submission.flags]
-        visible = [f for f, raw in zip(shown, submission.flags, strict=True) if not raw.get("internal")]
-        if any(raw.get("internal") and raw.get("result") != "pass" for raw in submission.flags):
-            visible.append(dict(MANUAL_REVIEW))
-        return visible
+        return kyc_checks_for_owner(submission=submission)
 
 
 class KycStatusSerializer(serializers.Serializer):

@@ -22,8 +22,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from compliance.api.kyc import MANUAL_REVIEW
-from compliance.kyc.selectors import kyc_status_for_user, kyc_submissions_for_user
+from compliance.kyc.selectors import kyc_checks_for_owner, kyc_status_for_user, kyc_submissions_for_user
 from compliance.kyc.services import STILL_OPEN, KycSubmissionInvalid, kyc_submission_create
 from compliance.models import IdentityDocument, KycReview, KycSubmission
 
@@ -169,9 +168,7 @@ class KycPageForm(forms.Form):
 
 def _checks_for_owner(submission: KycSubmission) -> list[dict]:
     """The checks a creator may see (the API's rule), labelled for people."""
-    visible = [dict(flag) for flag in submission.flags if not flag.get("internal")]
-    if any(flag.get("internal") and flag.get("result") != "pass" for flag in submission.flags):
-        visible.append(dict(MANUAL_REVIEW))
+    visible = kyc_checks_for_owner(submission=submission)
     for row in visible:
         row["label"] = CHECK_LABELS.get(row["check"], row["check"].replace("_", " ").capitalize())
         row["result_label"] = RESULT_LABELS.get(row["result"], row["result"])

@@ -10,6 +10,26 @@ from compliance.models import IdentityDocument, KycSubmission
 
 Status = KycSubmission.Status
 
+# What a creator sees in place of internal checks (sanctions, PEP, high-risk countries) that did not
+# pass: telling them which would tip off a listed person.
+MANUAL_REVIEW = {
+    "check": "manual_review",
+    "result": "warn",
+    "reason": "Some checks need a person to look at them; we will be in touch.",
+}
+
+
+def kyc_checks_for_owner(*, submission: KycSubmission) -> list[dict]:
+    """The submission's checks as its owner may see them: internal ones folded into one manual review."""
+    visible = [
+        {k: v for k, v in flag.items() if k not in ("internal", "details")}
+        for flag in submission.flags
+        if not flag.get("internal")
+    ]
+    if any(flag.get("internal") and flag.get("result") != "pass" for flag in submission.flags):
+        visible.append(dict(MANUAL_REVIEW))
+    return visible
+
 
 def _current_approvals(*, user, today: date) -> QuerySet[KycSubmission]:
     # The expiry task may run late: the date is checked here too, so a lapsed document never pays.

@@ -88,20 +88,29 @@ class LoginForm(AuthenticationForm):
         self.unverified = False
 
     def clean(self):
+        # A sign-in that succeeds hashes the password once (in authenticate); only a refused one is
+        # looked at again, to tell an unverified sign-up why.
+        try:
+            return super().clean()
+        except ValidationError as exc:
+            if exc.code == "invalid_login" and self._unverified_with_this_password():
+                self.unverified = True
+                raise ValidationError(self.error_messages["unverified"], code="unverified") from None
+            raise
+
+    def _unverified_with_this_password(self) -> bool:
+        """Only someone who knows the password learns that the account waits for verification."""
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        if email and password:
-            user = User.objects.filter(email__iexact=User.objects.normalize_email(email)).first()
-            # Only someone who knows the password learns that the account waits for verification.
-            if (
-                user is not None
-                and user.is_active
-                and user.check_password(password)
-                and email_verification_pending(user=user)
-            ):
-                self.unverified = True
-                raise ValidationError(self.error_messages["unverified"], code="unverified")
-        return super().clean()
+        if not (email and password):
+            return False
+        user = User.objects.filter(email__iexact=User.objects.normalize_email(email)).first()
+        return (
+            user is not None
+            and user.is_active
+            and user.check_password(password)
+            and email_verification_pending(user=user)
+        )
 
 
 class ResendVerificationForm(PlainLabels, forms.Form):

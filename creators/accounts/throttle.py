@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from compliance.api.aml import client_ip
+from valuetok.client import client_ip
 
 WINDOW_SECONDS = 60
 

@@ -127,7 +127,9 @@ def api_token_for_key(key: str) -> ApiToken | None:
     """The token a presented key belongs to (revoked or expired ones included), with its user."""
     if not key.startswith(KEY_MARKER) or len(key) > 200:
         return None
-    return ApiToken.objects.select_related("user").filter(key_hash=api_token_key_hash(key)).first()
+    # With the creator profile (or its absence) joined: creator-only permissions then ask nothing more.
+    tokens = ApiToken.objects.select_related("user", "user__creator_profile")
+    return tokens.filter(key_hash=api_token_key_hash(key)).first()
 
 
 def api_token_mark_used(*, token: ApiToken, at: datetime | None = None) -> None:

@@ -160,7 +160,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _upload_answer(video: Video) -> dict:
     """The JSON answer to the page's script: the video, its evaluation and where to follow it."""
-    shown = videos_of_creator(creator=video.creator).get(pk=video.pk)
+    shown = videos_of_creator(creator=video.creator).prefetch_related(None).get(pk=video.pk)
     evaluation_id = shown.latest_evaluation_id
     return {
         "video": {
@@ -182,15 +182,13 @@ def _stages(status: str | None) -> list[dict]:
     position = STAGE_ORDER.index(status) if status in STAGE_ORDER else -1
     rows = []
     for index, (stage, label, text) in enumerate(STAGES):
-        if status == Evaluation.Status.DONE or index < position:
+        if index < position:
             state = "complete"
         elif index == position:
             state = "current"
         else:
             state = "waiting"
         rows.append({"status": stage, "label": label, "text": text, "state": state})
-    if rows and status == Evaluation.Status.DONE:
-        rows[-1]["state"] = "current"
     return rows
 
 
@@ -198,7 +196,8 @@ def _stages(status: str | None) -> list[dict]:
 @require_GET
 def upload_status(request: HttpRequest, public_id) -> HttpResponse:
     creator = creator_or_404(request)
-    video = videos_of_creator(creator=creator).filter(public_id=public_id).first()
+    # prefetch_related(None): the page shows no hashtags, and it reloads itself while the evaluation runs.
+    video = videos_of_creator(creator=creator).prefetch_related(None).filter(public_id=public_id).first()
     if video is None:
         raise Http404("No such video of yours.")
     evaluation = None

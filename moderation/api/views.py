@@ -140,7 +140,6 @@ class CheckContentView(ModerationAPIView):
                 status_codes=["422"],
             ),
         ],
-        tags=["moderation"],
     )
     def post(self, request: Request) -> Response:
         serializer = CheckContentRequestSerializer(data=request.data, context={"request": request})
@@ -204,7 +203,6 @@ class EvaluationDetailView(ModerationAPIView):
                 response_only=True,
             ),
         ],
-        tags=["moderation"],
     )
     def get(self, request: Request, public_id) -> Response:
         evaluation = get_object_or_404(evaluation_visible_to(user=request.user), public_id=public_id)
@@ -243,7 +241,6 @@ class FlaggedView(ModerationAPIView):
                 status_codes=["201"],
             ),
         ],
-        tags=["moderation"],
     )
     def post(self, request: Request) -> Response:
         serializer = FlagCreateSerializer(data=request.data, context={"request": request})

@@ -13,8 +13,7 @@ Errors have the API's one shape (valuetok/api_errors.py): ``{"code", "detail", "
 """
 
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -36,10 +35,8 @@ from payouts.withdrawals import (
     withdrawal_request,
 )
 from valuetok.api_errors import ApiError, ErrorResponseSerializer
+from valuetok.idempotency import idempotency_key, idempotency_parameter, object_body, replayed_marked
 from valuetok.pagination import IsoDateTimeFilter
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 255
 
 ERROR = ErrorResponseSerializer
 # Domain errors to HTTP, in one place.
@@ -50,27 +47,7 @@ ERROR_STATUS = {
 }
 
 
-def _idempotency_key(request: Request) -> str:
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key:
-        raise ApiError(f"The {IDEMPOTENCY_HEADER} header is required (a UUID per request).",
-                       code="idempotency_key_missing")  # fmt: skip
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ApiError(f"The {IDEMPOTENCY_HEADER} header must be printable and at most {MAX_KEY_LENGTH} characters.",
-                       code="idempotency_key_invalid")  # fmt: skip
-    return key
-
-
-def _body(request: Request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ApiError("The body must be a JSON object.", code="invalid_body")
-    return request.data
-
-
-KEY_PARAMETER = OpenApiParameter(
-    IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="A unique key per request (a UUID is best), at most 255 characters.",
-)  # fmt: skip
+KEY_PARAMETER = idempotency_parameter()
 
 
 # --- Examples ----------------------------------------------------------------------------------------
@@ -105,7 +82,6 @@ class BalanceView(APIView):
         description="As a creator: available, held, reserve and in transit. As a viewer: your gift wallet.",
         responses={200: BalanceSerializer},
         examples=[OpenApiExample("A creator", response_only=True, value=BALANCE_EXAMPLE)],
-        tags=["payouts"],
     )
     def get(self, request: Request) -> Response:
         balances = owner_balances(user=request.user)
@@ -170,7 +146,6 @@ class WithdrawalListCreateView(ListAPIView):
         description="Filter by status, request time and amount; order by created_at (default newest first) or "
         "amount_cents.",
         examples=[OpenApiExample("Pending", response_only=True, value=WITHDRAWAL_EXAMPLE)],
-        tags=["payouts"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -194,11 +169,10 @@ class WithdrawalListCreateView(ListAPIView):
                                  value={"amount_cents": 2500, "payee_name": "Jane Q Creator"}),
                   OpenApiExample("Requested", response_only=True, status_codes=["201", "200"],
                                  value=WITHDRAWAL_EXAMPLE)],
-        tags=["payouts"],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        key = _idempotency_key(request)
-        serializer = WithdrawalInputSerializer(data=_body(request))
+        key = idempotency_key(request)
+        serializer = WithdrawalInputSerializer(data=object_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
@@ -213,9 +187,7 @@ class WithdrawalListCreateView(ListAPIView):
             WithdrawalSerializer(withdrawal).data,
             status=status.HTTP_200_OK if withdrawal.replayed else status.HTTP_201_CREATED,
         )
-        if withdrawal.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return replayed_marked(response, replayed=withdrawal.replayed)
 
 
 # --- Wallet top-ups (staff) --------------------------------------------------------------------------
@@ -251,11 +223,10 @@ class WalletTopupView(APIView):
                                         "reference": "ch_3PqX2b"}),
                   OpenApiExample("Credited", response_only=True, status_codes=["201", "200"],
                                  value={"entry": "6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c", "wallet_cents": 1000})],
-        tags=["payouts"],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        key = _idempotency_key(request)
-        serializer = TopupInputSerializer(data=_body(request))
+        key = idempotency_key(request)
+        serializer = TopupInputSerializer(data=object_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         viewer = User.objects.filter(public_id=data["viewer"], is_active=True).first()

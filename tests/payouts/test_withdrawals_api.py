@@ -76,6 +76,16 @@ def test_a_withdrawal_is_requested_and_replayed_by_its_key(api, creator, ledger_
     assert api.get(BALANCE).json()["in_transit_cents"] == 2_500
 
 
+def test_a_key_of_the_longest_allowed_length_is_accepted_and_replayed(api, ledger_checked):
+    # The ledger key wraps the client's key; a 255-character key used to overflow it (a 500).
+    body, key = {"amount_cents": 2_500, "payee_name": "Jane Smith"}, "k" * 255
+    first = post(api, body, key=key)
+    assert first.status_code == 201, first.json()
+    again = post(api, body, key=key)
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+
+
 @pytest.mark.parametrize(
     ("body", "key", "status", "code"),
     [

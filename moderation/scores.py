@@ -22,7 +22,7 @@ Quality is rounded to 4 decimals before the comparison, so that sums which are 5
 in floating point too.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -67,13 +67,6 @@ class Scores:
     safety_risk_score: float
     quality_score: float
     flagged: bool
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def risks(self) -> dict[str, float]:
-        return {"hate": self.hate_risk, "mental_health": self.mental_health_risk, "clickbait": self.clickbait_risk}
 
 
 def scores_compute(*, probabilities: dict[str, dict[str, float]]) -> Scores:

@@ -26,7 +26,7 @@ from compliance.audit import audit
 from compliance.models import AmlAlert, AmlCase, GiftRequest
 from compliance.selectors import kyc_level_for_user
 from creators.models import CreatorProfile, User
-from payouts.ledger import InsufficientFunds, LedgerError, account_for, entry_post
+from payouts.ledger import InsufficientFunds, LedgerError, account_for, accounts_lock, entry_post
 from payouts.models import AccountKind, EntryKind, GiftBooking, JournalEntry, LedgerAccount
 from payouts.selectors import gift_bookings_due_for_release, wallet_spendable_cents
 
@@ -84,13 +84,6 @@ def wallet_topup(*, viewer: User, amount_cents: int, idempotency_key: str,
 
 
 # --- Sending and booking ---------------------------------------------------------------------------
-def _lock_in_order(*accounts: LedgerAccount) -> None:
-    # Same order as the ledger's own locks (by id), so a gift and a case resolution that book
-    # between the same two accounts never wait on each other in a circle.
-    ids = sorted({a.pk for a in accounts})
-    list(LedgerAccount.objects.select_for_update().filter(id__in=ids).order_by("id").values_list("id"))
-
-
 def gift_send(
     *,
     sender: User,
@@ -115,12 +108,13 @@ def gift_send(
         raise GiftError("The amount must be a positive whole number of cents.")
     with transaction.atomic():
         stored = GiftRequest.objects.filter(sender=sender, idempotency_key=idempotency_key).exists()
+        wallet = None
         if not stored:
             wallet = account_for(kind=AccountKind.VIEWER_WALLET, owner=sender)
             # Held until commit: no other gift can spend the same money. Only the wallet: money only
             # arrives in the creator's held account, and locking it would queue every gift to a
             # popular creator behind the one before.
-            _lock_in_order(wallet)
+            accounts_lock([wallet.pk])
             spendable = wallet_spendable_cents(user=sender, wallet=wallet)
             if spendable < amount_cents:
                 raise WalletBalanceTooLow(amount_cents=amount_cents, spendable_cents=max(spendable, 0))
@@ -129,14 +123,15 @@ def gift_send(
             ip=ip, idempotency_key=idempotency_key, body_hash=body_hash, country=country, now=now,
         )  # fmt: skip
         if not gift.replayed:
-            gift_book(gift=gift)
+            gift_book(gift=gift, wallet=wallet)
     return gift
 
 
-def gift_book(*, gift: GiftRequest) -> GiftBooking | None:
+def gift_book(*, gift: GiftRequest, wallet: LedgerAccount | None = None) -> GiftBooking | None:
     """Record what the ledger does with a decided gift: book it (allow), wait (hold) or nothing (block).
 
-    Idempotent: a gift that already has a booking row returns it unchanged.
+    Idempotent: a gift that already has a booking row returns it unchanged. ``wallet``: the sender's
+    wallet account when the caller has it already (gift_send looked it up to lock it).
     """
     existing = GiftBooking.objects.filter(gift=gift).first()
     if existing is not None or gift.decision == GiftRequest.Decision.BLOCK:
@@ -147,13 +142,13 @@ def gift_book(*, gift: GiftRequest) -> GiftBooking | None:
             amount_cents=gift.amount_cents, status=GiftBooking.Status.AWAITING_REVIEW, created_at=gift.created_at,
         )  # fmt: skip
         if gift.decision == GiftRequest.Decision.ALLOW:
-            _booking_post(booking=booking, gift=gift)
+            _booking_post(booking=booking, gift=gift, wallet=wallet)
     return booking
 
 
-def _booking_post(*, booking: GiftBooking, gift: GiftRequest) -> JournalEntry:
+def _booking_post(*, booking: GiftBooking, gift: GiftRequest, wallet: LedgerAccount | None = None) -> JournalEntry:
     """Move the gift's money (wallet -> creator held) and mark the booking booked. Raises InsufficientFunds."""
-    wallet = account_for(kind=AccountKind.VIEWER_WALLET, owner=gift.sender)
+    wallet = wallet or account_for(kind=AccountKind.VIEWER_WALLET, owner=gift.sender)
     held = account_for(kind=AccountKind.CREATOR_HELD, owner=gift.receiver_user)
     entry = entry_post(
         kind=EntryKind.GIFT, legs=[(wallet, -gift.amount_cents), (held, gift.amount_cents)],

@@ -173,8 +173,12 @@ def _debited_holding_ids(legs: Iterable[tuple[LedgerAccount, int]]) -> list[int]
     return sorted({account.pk for account, amount in legs if amount < 0 and account.kind != AccountKind.EXTERNAL})
 
 
-def _lock_accounts(account_ids: Sequence[int]) -> None:
-    """Lock the accounts' rows in id order until the transaction ends."""
+def accounts_lock(account_ids: Sequence[int]) -> None:
+    """Lock the accounts' rows in id order until the transaction ends.
+
+    Every lock on ledger accounts goes through here, always in id order, so two transactions that
+    lock the same accounts never wait on each other in a circle.
+    """
     ids = sorted(set(account_ids))
     for start in range(0, len(ids), ID_CHUNK):
         chunk = ids[start : start + ID_CHUNK]
@@ -220,7 +224,7 @@ def _post(*, kind: str, legs: Legs, idempotency_key: str, memo: str, reference: 
     _legs_validate(kind, legs, idempotency_key)
     try:
         with transaction.atomic():
-            _lock_accounts(_debited_holding_ids(legs))
+            accounts_lock(_debited_holding_ids(legs))
             # Read after the locks: a concurrent twin holding them has committed by now.
             existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
@@ -289,7 +293,7 @@ def entries_post(*, entries: list[EntrySpec]) -> int:
     debited = sorted({pk for spec in by_key.values() for pk in _debited_holding_ids(spec.legs)})
     with transaction.atomic():
         with _step("ledger: lock debited accounts"):
-            _lock_accounts(debited)
+            accounts_lock(debited)
         if connection.vendor == "postgresql":
             with _step("ledger: insert entries and legs"):
                 skipped = _bulk_insert_postgresql(list(by_key.values()))
@@ -435,7 +439,3 @@ def _bulk_insert_orm(specs: list[EntrySpec]) -> None:
         batch_size=BULK_BATCH,
     )
 
-
-def ledger_vendor_enforces() -> bool:
-    """Whether the database itself enforces balanced, append-only entries (PostgreSQL triggers)."""
-    return connection.vendor == "postgresql"

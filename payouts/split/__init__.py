@@ -2,7 +2,7 @@
 (runs.py), reserve releases (reserve.py) and clawbacks (clawback.py). Other apps use the names
 exported here."""
 
-from .clawback import clawback_for_revised_windows, clawbacks_total_for_creator
+from .clawback import clawback_for_revised_windows
 from .config import SplitConfig, SplitConfigError, split_config_from_settings
 from .live import creator_live_sessions_count, live_session_fee_waived
 from .reserve import reserve_release_due
@@ -23,7 +23,6 @@ __all__ = [
     "SplitConfig",
     "SplitConfigError",
     "clawback_for_revised_windows",
-    "clawbacks_total_for_creator",
     "creator_live_sessions_count",
     "live_session_fee_waived",
     "payout_period_run",

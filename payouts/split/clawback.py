@@ -22,7 +22,6 @@ import logging
 from datetime import UTC, datetime, time
 
 from django.db import connection, transaction
-from django.db.models import Sum
 
 from payouts import ledger
 from payouts.models import AccountKind, Clawback, PayoutAllocation, PayoutRun, PayoutVideoLine
@@ -171,7 +170,3 @@ def clawback_for_revised_windows(*, run_id: int | None = None, since: datetime |
                 made += 1
     return made
 
-
-def clawbacks_total_for_creator(*, creator) -> int:
-    """Gross clawed back from a creator so far (for dashboards)."""
-    return int(Clawback.objects.filter(creator=creator).aggregate(total=Sum("gross_cents"))["total"] or 0)

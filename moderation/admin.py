@@ -19,7 +19,7 @@ from moderation.models import Appeal, Evaluation, Flag, FlagReview
 from moderation.selectors import FLAG_QUEUE_ORDER, evaluation_transcript_html, flag_queue
 from moderation.services import AppealRefused, FlagActionRefused, appeal_resolve, flag_review
 from moderation.summary import driving_spans
-from valuetok.admin_tools import decision_page
+from valuetok.admin_tools import ReadOnlyAdmin, decision_page
 
 
 class ReasonForm(forms.Form):
@@ -29,17 +29,6 @@ class ReasonForm(forms.Form):
         max_length=4000,
         help_text="Why: what you checked and what you found. Stored in the audit trail.",
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 def _scores_table(evaluation: Evaluation | None) -> str:

@@ -56,3 +56,16 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] > 100_000:
                 return int(row[0])
         return super().count
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    """Records staff read but never write by hand: services and commands make them, audited."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -27,7 +27,7 @@ from compliance.aml.services import (
     case_resolve,
 )
 from compliance.models import AmlAlert, AmlCase, AuditEvent, CaseAttachment, GiftRequest
-from valuetok.admin_tools import EstimatedCountPaginator
+from valuetok.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin
 
 
 def _hits_html(hits: list[dict]):
@@ -38,17 +38,6 @@ def _hits_html(hits: list[dict]):
         format_html_join("", "<li><b>{}</b> (+{}): {}</li>",
                          ((h.get("rule"), h.get("score"), h.get("reason")) for h in hits)),
     )  # fmt: skip
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(GiftRequest)

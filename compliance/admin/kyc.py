@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from compliance.kyc.services import KycDecisionError, kyc_review_decide
 from compliance.models import IdentityDocument, KycReview, KycSubmission, PhoneLookupAudit, PhoneTrustAssessment
-from valuetok.admin_tools import decision_page
+from valuetok.admin_tools import ReadOnlyAdmin, decision_page
 
 RESULT_COLOURS = {"pass": "#2e7d32", "warn": "#b26a00", "fail": "#c62828"}
 DECISION_TEMPLATE = "compliance/kyc/review_decision.html"
@@ -239,17 +239,6 @@ class KycSubmissionAdmin(admin.ModelAdmin):
     @admin.action(description="Escalate to enhanced due diligence (asks for a reason)", permissions=["review"])
     def escalate_selected(self, request: HttpRequest, queryset: QuerySet):
         return self._decide_selected(request, queryset, KycReview.Decision.ESCALATE)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(KycReview)

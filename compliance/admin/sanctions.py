@@ -4,19 +4,9 @@ from django.contrib import admin
 from django.db.models import Count
 
 from compliance.models import SanctionsEntry, SanctionsList, SanctionsName
+from valuetok.admin_tools import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lists are loaded by ``manage.py load_sanctions`` in one audited transaction, never edited by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# Lists are loaded by ``manage.py load_sanctions`` in one audited transaction, never edited by hand.
 
 
 @admin.register(SanctionsList)

@@ -6,17 +6,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 
 from payouts.models import GiftBooking, JournalEntry, JournalLeg, LedgerAccount
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from valuetok.admin_tools import ReadOnlyAdmin
 
 
 def usd(cents: int | None) -> str:

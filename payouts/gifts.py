@@ -24,11 +24,12 @@ from django.utils import timezone
 from compliance.aml.services import GiftError, gift_decide
 from compliance.audit import audit
 from compliance.models import AmlAlert, AmlCase, GiftRequest
-from compliance.selectors import kyc_level_for_user
+from compliance.selectors import kyc_levels_for_users
 from creators.models import CreatorProfile, User
 from payouts.ledger import InsufficientFunds, LedgerError, account_for, accounts_lock, entry_post
 from payouts.models import AccountKind, EntryKind, GiftBooking, JournalEntry, LedgerAccount
 from payouts.selectors import gift_bookings_due_for_release, wallet_spendable_cents
+from payouts.split.runs import accounts_for_owners
 
 logger = logging.getLogger(__name__)
 
@@ -247,17 +248,21 @@ def held_gifts_release(*, now: datetime | None = None, limit: int | None = None)
     cutoff = now - timedelta(days=settings.PAYOUTS_GIFT_HOLD_DAYS)
     limit = limit or settings.PAYOUTS_GIFT_RELEASE_BATCH
     min_level = settings.PAYOUTS_MIN_KYC_LEVEL
-    kyc_ok: dict[int, bool] = {}
     released = released_cents = waiting = 0
-    due = gift_bookings_due_for_release(older_than=cutoff).values_list("id", "receiver_user_id")[:limit]
-    for booking_id, creator_id in list(due):
-        if creator_id not in kyc_ok:
-            kyc_ok[creator_id] = kyc_level_for_user(user=User.objects.get(pk=creator_id)) >= min_level
-        if not kyc_ok[creator_id]:
+    due = list(gift_bookings_due_for_release(older_than=cutoff).values_list("id", "receiver_user_id")[:limit])
+    # The creators' KYC levels and ledger accounts in a few set-based queries, not a few per gift.
+    levels = kyc_levels_for_users(user_ids={creator_id for _, creator_id in due})
+    verified = {creator_id for creator_id, level in levels.items() if level >= min_level}
+    held = accounts_for_owners(kind=AccountKind.CREATOR_HELD, owner_ids=verified)
+    available = accounts_for_owners(kind=AccountKind.CREATOR_AVAILABLE, owner_ids=verified)
+    for booking_id, creator_id in due:
+        if creator_id not in verified:
             waiting += 1
             continue
         try:
-            booking = _gift_release_one(booking_id=booking_id, now=now)
+            booking = _gift_release_one(
+                booking_id=booking_id, now=now, held=held[creator_id], available=available[creator_id]
+            )
         except InsufficientFunds:
             # The held balance no longer covers the gift: someone moved held money without leaving
             # the unreleased gifts behind (see selectors.held_gift_cents_unreleased). Left for staff.
@@ -270,18 +275,18 @@ def held_gifts_release(*, now: datetime | None = None, limit: int | None = None)
     return GiftReleaseResult(released, released_cents, waiting)
 
 
-def _gift_release_one(*, booking_id: int, now: datetime) -> GiftBooking | None:
+def _gift_release_one(
+    *, booking_id: int, now: datetime, held: LedgerAccount, available: LedgerAccount
+) -> GiftBooking | None:
     with transaction.atomic():
         booking = (
             GiftBooking.objects.select_for_update(of=("self",))
-            .select_related("gift", "receiver_user")
+            .select_related("gift")
             .filter(pk=booking_id, status=GiftBooking.Status.BOOKED, release_entry__isnull=True)
             .first()
         )
         if booking is None:  # released by a concurrent run
             return None
-        held = account_for(kind=AccountKind.CREATOR_HELD, owner=booking.receiver_user)
-        available = account_for(kind=AccountKind.CREATOR_AVAILABLE, owner=booking.receiver_user)
         entry = entry_post(
             kind=EntryKind.HELD_RELEASE, legs=[(held, -booking.amount_cents), (available, booking.amount_cents)],
             idempotency_key=f"gift_release:{booking.gift.public_id}",

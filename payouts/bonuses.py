@@ -11,14 +11,12 @@ import logging
 
 from compliance.selectors import kyc_level_for_user
 from payouts import ledger
-from payouts.models import AccountKind, JournalEntry
+from payouts.models import AccountKind, EntryKind, JournalEntry
+from payouts.split.runs import AVAILABLE_FROM_KYC_LEVEL  # bonuses land in available from the allocations' level
 
 logger = logging.getLogger(__name__)
 
-BONUS_ENTRY_KIND = "bonus"
 FUNDING_ENTRY_KIND = "bonus_pool_funding"
-# Paid bonuses land in available money only for creators who passed KYC at this level or above.
-AVAILABLE_FROM_KYC_LEVEL = 1
 
 
 class BonusError(ValueError):
@@ -72,7 +70,7 @@ def bonus_pay(*, recipient, amount_cents: int, idempotency_key: str, memo: str, 
     destination = AccountKind.CREATOR_HELD if held else AccountKind.CREATOR_AVAILABLE
     try:
         entry = ledger.entry_post(
-            kind=BONUS_ENTRY_KIND,
+            kind=EntryKind.BONUS,
             legs=[
                 (ledger.account_for(kind=AccountKind.BONUS_POOL), -amount_cents),
                 (ledger.account_for(kind=destination, owner=recipient), amount_cents),

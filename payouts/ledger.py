@@ -17,10 +17,8 @@ receiving many gifts) would otherwise serialise every post that touches them.
 
 import json
 import logging
-import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -37,19 +35,9 @@ from payouts.models import (
     JournalLeg,
     LedgerAccount,
 )
+from payouts.timing import step  # seconds per step of the bulk path, collected with the run's steps
 
 logger = logging.getLogger(__name__)
-# Seconds per step of the bulk path, at DEBUG (collected with the payout run's steps by the benchmark).
-steps_logger = logging.getLogger("payouts.split.steps")
-
-
-@contextmanager
-def _step(name: str):
-    began = time.perf_counter()
-    try:
-        yield
-    finally:
-        steps_logger.debug("%s %.2fs", name, time.perf_counter() - began)
 
 
 __all__ = [
@@ -286,19 +274,19 @@ def entries_post(*, entries: list[EntrySpec]) -> int:
     ``INSERT ... SELECT FROM unnest(...)`` per table and chunk (no model instances); elsewhere
     with ``bulk_create``.
     """
-    with _step("ledger: validate"):
+    with step("ledger: validate"):
         by_key = _specs_validate(entries)
     if not by_key:
         return 0
     debited = sorted({pk for spec in by_key.values() for pk in _debited_holding_ids(spec.legs)})
     with transaction.atomic():
-        with _step("ledger: lock debited accounts"):
+        with step("ledger: lock debited accounts"):
             accounts_lock(debited)
         if connection.vendor == "postgresql":
-            with _step("ledger: insert entries and legs"):
+            with step("ledger: insert entries and legs"):
                 skipped = _bulk_insert_postgresql(list(by_key.values()))
             # Keys that were already stored must hold the same movement, or the whole post is refused.
-            with _step("ledger: compare stored keys"):
+            with step("ledger: compare stored keys"):
                 _skip_stored({spec.idempotency_key: spec for spec in skipped})
             created = len(by_key) - len(skipped)
         else:
@@ -306,7 +294,7 @@ def entries_post(*, entries: list[EntrySpec]) -> int:
             _bulk_insert_orm(list(by_key.values()))
             created = len(by_key)
         if created:
-            with _step("ledger: overdraft check"):
+            with step("ledger: overdraft check"):
                 _refuse_overdraft(debited)
     logger.info("ledger_entries_posted created=%d skipped=%d", created, len(entries) - created)
     return created

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, time
 from django.db import connection, transaction
 
 from payouts import ledger
-from payouts.models import AccountKind, Clawback, PayoutAllocation, PayoutRun, PayoutVideoLine
+from payouts.models import AccountKind, Clawback, EntryKind, PayoutAllocation, PayoutRun, PayoutVideoLine
 from valuetok.bulk import adapt
 
 from .config import SplitConfig
@@ -32,7 +32,6 @@ from .units import video_values_now
 
 logger = logging.getLogger(__name__)
 
-CLAWBACK_ENTRY_KIND = "clawback"
 # Value changes smaller than this fraction are float noise, not revisions.
 TOLERANCE = 1e-9
 
@@ -111,7 +110,7 @@ def _claw(allocation: PayoutAllocation, value_now: float, details: list[dict]) -
                 if amount:
                     legs.append((account, -amount))
             entry = ledger.entry_post(
-                kind=CLAWBACK_ENTRY_KIND, legs=legs, idempotency_key=f"payouts:clawback:{allocation.id}:{sequence}",
+                kind=EntryKind.CLAWBACK, legs=legs, idempotency_key=f"payouts:clawback:{allocation.id}:{sequence}",
                 memo=reason,
                 reference={"run": str(allocation.run.public_id), "allocation": allocation.id,
                            "creator": allocation.creator_id,

@@ -15,14 +15,13 @@ from django.utils import timezone
 
 from compliance.selectors import kyc_levels_for_users
 from payouts import ledger
-from payouts.models import AccountKind, JournalEntry, PayoutAllocation, PayoutRun, ReserveRelease
+from payouts.models import AccountKind, EntryKind, JournalEntry, PayoutAllocation, PayoutRun, ReserveRelease
 
 from .runs import AVAILABLE_FROM_KYC_LEVEL, accounts_for_owners
 
 logger = logging.getLogger(__name__)
 
 Destination = PayoutAllocation.Destination
-RESERVE_RELEASE_ENTRY_KIND = "reserve_release"
 CHUNK = 5_000
 
 
@@ -54,7 +53,7 @@ def _release_run(run: PayoutRun, now: datetime) -> int:
                 target = (available if destination == Destination.AVAILABLE else held)[user_id]
                 specs.append(
                     ledger.EntrySpec(
-                        kind=RESERVE_RELEASE_ENTRY_KIND,
+                        kind=EntryKind.RESERVE_RELEASE,
                         legs=[(reserve[user_id], -amount), (target, amount)],
                         idempotency_key=key,
                         memo=f"Safety reserve of the run from {run.period_start} released",

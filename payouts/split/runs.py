@@ -30,13 +30,21 @@ from creators.models import User
 from integrity.eis.config import CURRENT as CURRENT_SCORING
 from integrity.services import daily_windows_ensure
 from payouts import ledger
-from payouts.models import AccountKind, JournalLeg, LedgerAccount, PayoutAllocation, PayoutRun, PayoutVideoLine
+from payouts.models import (
+    AccountKind,
+    EntryKind,
+    JournalLeg,
+    LedgerAccount,
+    PayoutAllocation,
+    PayoutRun,
+    PayoutVideoLine,
+)
+from payouts.timing import logger as steps_logger
+from payouts.timing import step
 from valuetok.bulk import copy_rows
 
 from .config import SplitConfig, split_config_from_settings
 from .math import split_pool
-from .timing import logger as steps_logger
-from .timing import step
 from .units import CreatorUnits, video_lines_write
 
 logger = logging.getLogger(__name__)
@@ -48,7 +56,6 @@ Destination = PayoutAllocation.Destination
 
 # A creator's allocation lands in available money from this KYC level; below, in held money.
 AVAILABLE_FROM_KYC_LEVEL = 1
-ALLOCATION_ENTRY_KIND = "allocation"
 
 
 class PayoutRunError(Exception):
@@ -374,7 +381,7 @@ def _specs(run, lines, reserve, available, held) -> list[ledger.EntrySpec]:
             legs.append(((available if destination == Destination.AVAILABLE else held)[user_id], net))
         specs.append(
             ledger.EntrySpec(
-                kind=ALLOCATION_ENTRY_KIND,
+                kind=EntryKind.ALLOCATION,
                 legs=legs,
                 idempotency_key=f"{run.entry_key_prefix}{creator_id}",
                 memo=memo,

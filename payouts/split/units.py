@@ -32,10 +32,10 @@ from datetime import datetime
 import numpy as np
 from django.db import connection
 
+from payouts.timing import step
 from valuetok.bulk import adapt
 
 from .config import SplitConfig
-from .timing import step
 
 TEMP_TABLES = ["pay_video", "pay_viewer_video", "pay_heavy", "pay_excess", "pay_viewers", "pay_fast", "pay_creator"]
 

@@ -1,5 +1,5 @@
-"""How long each step of a run's compute and commit took, logged at DEBUG under
-"payouts.split.steps" (the benchmark collects them; like ``integrity.eis.sql.step``)."""
+"""How long each step of a run's compute and commit (and of the ledger's bulk path) took, logged at
+DEBUG under "payouts.split.steps" (the benchmark collects them; like ``integrity.eis.sql.step``)."""
 
 import logging
 import time

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from compliance.audit import audit
 from payouts.models import Clawback, PayoutAllocation, PayoutRun, PayoutVideoLine, ReserveRelease
 from payouts.split import PayoutRunError, payout_run_commit, payout_run_compute
+from valuetok.admin_tools import ReadOnlyAdmin
 
 COMMIT_PERMISSION = "payouts.commit_payoutrun"
 CONFIRM_TEMPLATE = "payouts/payout_run_confirm.html"
@@ -30,19 +31,8 @@ def _money(cents: int | None) -> str:
     return f"{whole:,}.{part:02d}"
 
 
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(PayoutRun)
-class PayoutRunAdmin(ReadOnly, admin.ModelAdmin):
+class PayoutRunAdmin(ReadOnlyAdmin):
     list_display = ["short_id", "granularity", "period_start", "status", "pool", "allocated", "fees", "reserve",
                     "carried_forward", "creators_paid", "creators_excluded", "computed_at", "committed_at"]  # fmt: skip
     list_filter = ["status", "granularity"]
@@ -143,7 +133,7 @@ class PayoutRunAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PayoutAllocation)
-class PayoutAllocationAdmin(ReadOnly, admin.ModelAdmin):
+class PayoutAllocationAdmin(ReadOnlyAdmin):
     list_display = ["creator", "run", "value_units", "share", "eligible", "excluded_reason", "kyc_level", "cap_cents",
                     "gross_cents", "fee_cents", "fee_tier", "margin_adjustment_cents", "reserve_cents", "net_cents",
                     "destination"]  # fmt: skip
@@ -154,7 +144,7 @@ class PayoutAllocationAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PayoutVideoLine)
-class PayoutVideoLineAdmin(ReadOnly, admin.ModelAdmin):
+class PayoutVideoLineAdmin(ReadOnlyAdmin):
     list_display = ["video", "creator", "run", "engagement_units", "capped_units", "engagement_integrity_score",
                     "velocity_multiplier", "trust_multiplier", "value_units"]  # fmt: skip
     search_fields = ["creator__handle", "=video__public_id"]
@@ -163,13 +153,13 @@ class PayoutVideoLineAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ReserveRelease)
-class ReserveReleaseAdmin(ReadOnly, admin.ModelAdmin):
+class ReserveReleaseAdmin(ReadOnlyAdmin):
     list_display = ["allocation", "creator", "amount_cents", "destination", "released_at"]
     raw_id_fields = ["allocation", "creator", "entry"]
 
 
 @admin.register(Clawback)
-class ClawbackAdmin(ReadOnly, admin.ModelAdmin):
+class ClawbackAdmin(ReadOnlyAdmin):
     list_display = ["creator", "run", "gross_cents", "fee_refund_cents", "from_reserve_cents", "from_held_cents",
                     "from_available_cents", "unrecovered_cents", "created_at"]  # fmt: skip
     search_fields = ["creator__handle"]
